@@ -1,0 +1,11 @@
+"""pystrix: the Asterisk Manager Interface (AMI) for Python 3.
+
+``import pystrix`` makes ``pystrix.ami`` available, as the pystrix 1.x examples expect.
+"""
+
+from . import ami
+
+__version__ = "2.0.0.dev0"
+VERSION = __version__
+
+__all__ = ["VERSION", "__version__", "ami"]

@@ -1,0 +1,59 @@
+"""The exceptions of :mod:`pystrix.ami`.
+
+Everything the AMI side raises derives from :class:`Error`.  The two families a caller
+usually tells apart are :class:`ManagerError` (the request or the Manager's state is at
+fault) and :class:`ManagerSocketError` (the connection to Asterisk is gone or unusable).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "Error",
+    "InvalidHeaderError",
+    "LocalProtocolError",
+    "ManagerError",
+    "ManagerSocketError",
+    "MessageTooLargeError",
+    "RemoteProtocolError",
+]
+
+
+class Error(Exception):
+    """The base class of every exception raised by :mod:`pystrix.ami`."""
+
+
+class ManagerError(Error):
+    """A request could not be carried out: not connected, closed, or refused by Asterisk."""
+
+
+class ManagerSocketError(Error):
+    """The connection to Asterisk failed: refused, reset, closed, or broken by bad data."""
+
+
+class LocalProtocolError(ManagerError, ValueError):
+    """This side tried to send something AMI cannot carry; nothing was sent."""
+
+
+class InvalidHeaderError(LocalProtocolError):
+    """A header name or value holds CR, LF or NUL (or a name is empty or has a colon).
+
+    Such a value would let user data inject headers or whole actions, so it is refused.
+    ``header`` names the offending header.
+    """
+
+    def __init__(self, header: str, reason: str) -> None:
+        super().__init__(f"header {header!r}: {reason}; nothing was sent")
+        self.header = header
+
+
+class RemoteProtocolError(ManagerSocketError):
+    """The server sent bytes that break the protocol; the connection cannot go on."""
+
+
+class MessageTooLargeError(RemoteProtocolError):
+    """The server sent a message larger than the configured limit."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"incoming AMI message exceeds {limit} bytes ({size} buffered)")
+        self.size = size
+        self.limit = limit

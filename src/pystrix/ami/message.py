@@ -1,0 +1,203 @@
+"""AMI messages: an ordered, case-insensitive multi-dict of headers.
+
+A :class:`Message` is a ``dict`` (as pystrix 1.x messages were) that maps each header name,
+spelled as Asterisk sent it, to its first value.  Look-ups ignore case, so
+``event["uniqueid"]`` works as well as ``event["Uniqueid"]``.  Headers that repeat
+(``Variable``, ``ChanVariable``, ``Output``, a UserEvent's duplicated keys) keep every
+value: :meth:`Message.get_all` returns them in order and :meth:`Message.header_pairs`
+gives every header, in order, as it arrived.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar, TypeVar, overload
+
+__all__ = ["EVENT_GENERIC", "RESPONSE_GENERIC", "Message", "split_header_line"]
+
+#: The ``name`` of a message that carries neither ``Event`` nor ``Response``.
+EVENT_GENERIC = "Generic Event"
+#: Kept for pystrix 1.x compatibility: the ``name`` a response without a value would have.
+RESPONSE_GENERIC = "Generic Response"
+
+_T = TypeVar("_T")
+
+
+def split_header_line(line: str) -> tuple[str, str] | None:
+    """Split ``Key: Value`` at the first colon; ``None`` for a line without one.
+
+    Exactly one space after the colon is dropped (Asterisk writes ``"Key: "``), so a value's
+    own leading spaces, such as the indentation in ``Command`` output, survive, and
+    ``ActionID:x`` (no space) still parses.
+    """
+    key, sep, value = line.partition(":")
+    if not sep:
+        return None
+    if value[:1] == " ":
+        value = value[1:]
+    return key, value
+
+
+class Message(dict[str, str]):
+    """One AMI message: a response, an event or an action.
+
+    The mapping holds each header's first value under the name as received; look-ups
+    ignore case.  Extra attributes:
+
+    * ``name``: the ``Event`` header for an event, the ``Response`` value (``Success``,
+      ``Error``, ...) for a response, the ``Action`` for an action.
+    * ``action_id``: the ``ActionID`` header, or ``None``.
+    * ``data``: lines that are not headers: the output of ``Command`` (one item per line,
+      from either output format) and any line that had no colon.
+    * ``raw``: the message's text as received, with line endings made LF (``None`` for a
+      message built in code).
+    """
+
+    __slots__ = ("_data", "_pairs", "raw")
+
+    #: The event name a subclass stands for; ``None`` on generic messages.
+    event_name: ClassVar[str | None] = None
+
+    _data: list[str] | None
+    _pairs: list[tuple[str, str]] | None
+    raw: str | None
+
+    def __init__(
+        self,
+        headers: Iterable[tuple[str, str]] | dict[str, str] = (),
+        data: list[str] | None = None,
+        raw: str | None = None,
+    ) -> None:
+        pairs = list(headers.items()) if isinstance(headers, dict) else list(headers)
+        first: dict[str, str] = {}
+        seen: set[str] = set()
+        repeated = False
+        for key, value in pairs:
+            lowered = key.lower()
+            if lowered in seen:
+                repeated = True
+            else:
+                seen.add(lowered)
+                first[key] = value
+        super().__init__(first)
+        self._pairs = pairs if repeated else None
+        self._data = data
+        self.raw = raw
+
+    @classmethod
+    def _from_parsed(
+        cls: type[_M],
+        first: dict[str, str],
+        pairs: list[tuple[str, str]] | None,
+        data: list[str] | None,
+        raw: str | None,
+    ) -> _M:
+        """Build a message from what the parser already split (no second pass)."""
+        message = dict.__new__(cls)
+        dict.__init__(message, first)
+        message._pairs = pairs
+        message._data = data
+        message.raw = raw
+        return message
+
+    # -- case-insensitive access -------------------------------------------------------
+
+    def _real_key(self, key: object) -> str | None:
+        if not isinstance(key, str):
+            return None
+        lowered = key.lower()
+        for candidate in dict.keys(self):
+            if candidate.lower() == lowered:
+                return candidate
+        return None
+
+    def __getitem__(self, key: str) -> str:
+        try:
+            return dict.__getitem__(self, key)
+        except KeyError:
+            real = self._real_key(key)
+            if real is None:
+                raise
+            return dict.__getitem__(self, real)
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, key) or self._real_key(key) is not None
+
+    @overload
+    def get(self, key: str, default: None = None, /) -> str | None: ...
+    @overload
+    def get(self, key: str, default: str, /) -> str: ...
+    @overload
+    def get(self, key: str, default: _T, /) -> str | _T: ...
+    def get(self, key: str, default: Any = None, /) -> Any:
+        """The first value of header ``key`` (any case), or ``default``."""
+        try:
+            return dict.__getitem__(self, key)
+        except KeyError:
+            real = self._real_key(key)
+            return default if real is None else dict.__getitem__(self, real)
+
+    def get_all(self, key: str) -> list[str]:
+        """Every value of header ``key`` (any case), in the order received."""
+        lowered = key.lower()
+        return [value for name, value in self.header_pairs() if name.lower() == lowered]
+
+    def header_pairs(self) -> list[tuple[str, str]]:
+        """Every header as ``(name, value)``, repeats included, in the order received."""
+        if self._pairs is not None:
+            return list(self._pairs)
+        return list(dict.items(self))
+
+    # -- pystrix 1.x attributes --------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        """The event name, the response value or the action name."""
+        for key in ("Event", "Response", "Action"):
+            value = self.get(key)
+            if value is not None:
+                return value
+        return EVENT_GENERIC
+
+    @property
+    def action_id(self) -> str | None:
+        """The ``ActionID`` header, or ``None``."""
+        return self.get("ActionID")
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The headers as a plain ``dict`` (first value of each)."""
+        return dict(self)
+
+    @property
+    def data(self) -> list[str]:
+        """Lines that are not headers; for ``Command``, the output lines."""
+        if self._data is None:
+            self._data = []
+        return self._data
+
+    @data.setter
+    def data(self, lines: list[str]) -> None:
+        self._data = lines
+
+    @property
+    def is_event(self) -> bool:
+        """True for an event (a message with an ``Event`` header)."""
+        return self.get("Event") is not None
+
+    @property
+    def is_response(self) -> bool:
+        """True for a response: a ``Response`` header and no ``Event`` header.
+
+        ``OriginateResponse`` events carry ``Response:`` too; they are events.
+        """
+        return self.get("Event") is None and self.get("Response") is not None
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r} {dict(self)!r}>"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.header_pairs(), self._data, self.raw))
+
+
+_M = TypeVar("_M", bound=Message)

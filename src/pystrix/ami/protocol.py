@@ -1,0 +1,585 @@
+"""The sans-I/O core of AMI: bytes in, messages out; actions in, bytes out.
+
+Nothing here touches a socket, a thread or a clock.  The threaded :class:`~pystrix.ami.Manager`,
+the simulator in :mod:`pystrix.testing` and any other front-end feed received bytes to a
+parser and write what a serializer returns.
+
+* :class:`MessageParser` frames a byte stream into :class:`~pystrix.ami.message.Message`
+  objects (the banner first, on the client side).
+* :func:`serialize_headers` / :func:`serialize_action` turn headers into bytes, refusing
+  any CR, LF or NUL that would let data inject headers.
+* :class:`ClientProtocol` is the client's whole state machine: it issues ActionIDs,
+  matches responses to the actions that asked for them, collects event lists, builds
+  aggregate events and says which waiter to wake.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from .errors import InvalidHeaderError, ManagerSocketError, MessageTooLargeError
+from .events import Aggregate, Event, event_class_for
+from .message import Message
+
+__all__ = [
+    "DEFAULT_MAX_MESSAGE_SIZE",
+    "ClientProtocol",
+    "MessageParser",
+    "PendingAction",
+    "parse_version",
+    "serialize_action",
+    "serialize_headers",
+]
+
+#: Generous enough for ListCommands or a large Command output, small enough that a peer
+#: that never ends a message cannot exhaust memory.
+DEFAULT_MAX_MESSAGE_SIZE = 4 * 1024 * 1024
+
+_TERMINATOR = re.compile(rb"\r?\n\r?\n")
+_END_COMMAND = b"--END COMMAND--"
+_FOLLOWS = b"response: follows"
+# In the Asterisk 13 "Response: Follows" format only these lead the block as headers; the
+# rest is raw command output, which may itself contain colons.
+_FOLLOWS_HEADERS = frozenset({"response", "privilege", "actionid", "message"})
+_FORBIDDEN = re.compile(r"[\r\n\x00]")
+_FOLLOWS_ANYWHERE = re.compile(rb"(?i)response:[ \t]*follows")
+
+
+def parse_version(banner: str | None) -> str | None:
+    """The version in a banner such as ``Asterisk Call Manager/11.0.0``."""
+    if not banner:
+        return None
+    _, slash, version = banner.rpartition("/")
+    return version.strip() if slash else None
+
+
+class MessageParser:
+    """Frames an AMI byte stream into messages.
+
+    Messages are header lines ended by an empty line; CRLF and bare LF are both accepted.
+    A line without a colon is kept in the message's ``data``, never fatal.  With
+    ``expect_banner`` (the client side) the first line is the server's banner.
+
+    :meth:`feed` raises :class:`~pystrix.ami.errors.MessageTooLargeError` when an unfinished
+    message outgrows ``max_message_size``; the stream cannot be resynchronised after that.
+    """
+
+    def __init__(
+        self, *, expect_banner: bool = False, max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE
+    ) -> None:
+        self._buffer = bytearray()
+        self._scan_from = 0
+        self._expect_banner = expect_banner
+        self.max_message_size = max_message_size
+        #: The banner line (without its line ending), once received.
+        self.banner: str | None = None
+
+    @property
+    def buffered(self) -> int:
+        """Bytes received but not yet part of a complete message."""
+        return len(self._buffer)
+
+    def feed(self, data: bytes) -> list[Message]:
+        """Add received bytes; return every message they complete, in order."""
+        buffer = self._buffer
+        buffer += data
+        messages: list[Message] = []
+        position = 0
+        if self._expect_banner:
+            end = buffer.find(b"\n")
+            if end < 0:
+                self._check_size(len(buffer))
+                return messages
+            self.banner = buffer[:end].decode("utf-8", "replace").rstrip("\r")
+            self._expect_banner = False
+            position = end + 1
+        # The cheap find rules out a legacy block in almost every read.
+        if (
+            buffer.find(b"ollows", position) < 0 and buffer.find(b"OLLOWS", position) < 0
+        ) or _FOLLOWS_ANYWHERE.search(buffer, position) is None:
+            position = self._feed_fast(buffer, position, messages)
+        else:
+            position = self._feed_careful(buffer, position, messages)
+        # Blank lines after the last message carry nothing either.
+        while buffer.startswith(b"\n", position) or buffer.startswith(b"\r\n", position):
+            position += 1 if buffer[position] == 10 else 2
+        if position:
+            del buffer[:position]
+        # A terminator may straddle two reads: rescan the last 3 bytes next time.
+        self._scan_from = max(0, len(buffer) - 3)
+        self._check_size(len(buffer))
+        return messages
+
+    def _feed_fast(self, buffer: bytearray, position: int, messages: list[Message]) -> int:
+        """Every complete message at once: one decode and one split for the whole read.
+
+        Only for data without a legacy ``Response: Follows`` block, whose raw output may
+        hold blank lines.
+        """
+        scan_from = max(self._scan_from, position)
+        crlf = buffer.rfind(b"\n\r\n", scan_from)
+        lf = buffer.rfind(b"\n\n", scan_from)
+        end = max(crlf + 3 if crlf >= 0 else 0, lf + 2 if lf >= 0 else 0)
+        if end <= position:
+            return position
+        if end - position > self.max_message_size:
+            # Some message here may be over the limit: measure each one in bytes.
+            return self._feed_careful(buffer, position, messages)
+        text = buffer[position:end].decode("utf-8", "replace")
+        if "\r" in text:
+            text = text.replace("\r\n", "\n")
+        for block in text.split("\n\n"):
+            if block and block[0] == "\n":
+                block = block.lstrip("\n")  # stray blank lines carry nothing
+            if block:
+                messages.append(_build_fast(block))
+        return end
+
+    def _feed_careful(self, buffer: bytearray, position: int, messages: list[Message]) -> int:
+        """Message by message, so that a ``Response: Follows`` block is framed by its
+        ``--END COMMAND--`` marker rather than by the blank lines its output may hold."""
+        scan_from = max(self._scan_from, position)
+        search = _TERMINATOR.search
+        limit = self.max_message_size
+        while True:
+            # Blank lines between messages carry nothing.
+            while buffer.startswith(b"\n", position) or buffer.startswith(b"\r\n", position):
+                position += 1 if buffer[position] == 10 else 2
+            if buffer[position : position + 17].lower() == _FOLLOWS:
+                end_mark = buffer.find(_END_COMMAND, position)
+                if end_mark < 0:
+                    break
+                match = search(buffer, end_mark)
+                if match is None:
+                    break
+                if end_mark - position > limit:
+                    raise MessageTooLargeError(end_mark - position, limit)
+                messages.append(_build_follows(bytes(buffer[position:end_mark])))
+                position = match.end()
+                scan_from = position
+                continue
+            match = search(buffer, max(scan_from, position))
+            if match is None:
+                break
+            if match.start() - position > limit:
+                raise MessageTooLargeError(match.start() - position, limit)
+            text = buffer[position : match.start()].decode("utf-8", "replace")
+            messages.append(_build(text.replace("\r\n", "\n") if "\r" in text else text))
+            position = match.end()
+            scan_from = position
+        return position
+
+    def _check_size(self, size: int) -> None:
+        # The unfinished message may hold up to 4 bytes of its terminator already.
+        if size > self.max_message_size + 4:
+            raise MessageTooLargeError(size, self.max_message_size)
+
+
+_SPLIT_SEPARATOR = itertools.repeat(": ")
+_SPLIT_ONCE = itertools.repeat(1)
+_CLASS_BY_EXACT_NAME: dict[str, type[Event]] = {}
+
+
+def _event_class(name: str) -> type[Event]:
+    cls = _CLASS_BY_EXACT_NAME.get(name)
+    if cls is None:
+        cls = event_class_for(name)
+        if len(_CLASS_BY_EXACT_NAME) < 4096:  # event names are few; junk must not grow it
+            _CLASS_BY_EXACT_NAME[name] = cls
+    return cls
+
+
+def _build_fast(text: str) -> Message:
+    """Build one message from LF-separated ``text``, all in C where the shape allows.
+
+    The common shape (every line ``Key: Value``, no repeats, no ``Output``) is split by
+    ``str.split`` straight into the message's dict; anything else goes to :func:`_build`.
+    """
+    if text[0] == "\n":
+        text = text.lstrip("\n")
+    if text.startswith("Event: "):
+        newline = text.find("\n")
+        cls: type[Message] = _event_class(text[7:newline] if newline > 0 else text[7:])
+    else:
+        cls = Message
+    lines = text.split("\n")
+    message = dict.__new__(cls)
+    try:
+        dict.__init__(message, map(str.split, lines, _SPLIT_SEPARATOR, _SPLIT_ONCE))
+    except ValueError:  # a line without ": " (no colon, or no space after it)
+        return _build(text)
+    lowered = set(map(str.lower, message))
+    if (
+        len(lowered) != len(lines)  # a repeat, in any case
+        or "output" in lowered
+        or ":" in "".join(message)  # "a:b: c" must split at the first colon
+        or (cls is Message and "event" in lowered)
+    ):
+        return _build(text)
+    message._pairs = None
+    message._data = None
+    message.raw = text
+    return message
+
+
+def _build(text: str) -> Message:
+    """Build one message from LF-separated ``text``, line by line (any shape)."""
+    first: dict[str, str] = {}
+    seen: set[str] = set()
+    pairs: list[tuple[str, str]] | None = None
+    data: list[str] | None = None
+    event_name: str | None = None
+    for line in text.split("\n"):
+        key, sep, value = line.partition(":")
+        if not sep:
+            if line:
+                if data is None:
+                    data = []
+                data.append(line)
+            continue
+        if value[:1] == " ":
+            value = value[1:]
+        lowered = key.lower()
+        if lowered == "output":
+            if data is None:
+                data = []
+            data.append(value)
+        elif lowered == "event" and event_name is None:
+            event_name = value
+        if lowered in seen:
+            if pairs is None:
+                # First repeat: until now every header was new, so ``first`` is the order.
+                pairs = list(first.items())
+            pairs.append((key, value))
+        else:
+            seen.add(lowered)
+            first[key] = value
+            if pairs is not None:
+                pairs.append((key, value))
+    cls: type[Message] = Message if event_name is None else _event_class(event_name)
+    return cls._from_parsed(first, pairs, data, text)
+
+
+def _build_follows(block: bytes) -> Message:
+    """A pre-Asterisk-14 ``Response: Follows`` block; ``block`` ends before --END COMMAND--."""
+    text = block.decode("utf-8", "replace")
+    lines = text.replace("\r\n", "\n").split("\n")
+    headers: dict[str, str] = {}
+    index = 0
+    for index, line in enumerate(lines):  # noqa: B007 - index is used after the loop
+        key, sep, value = line.partition(":")
+        if not sep or key.strip().lower() not in _FOLLOWS_HEADERS:
+            break
+        headers[key] = value[1:] if value[:1] == " " else value
+    else:
+        index = len(lines)
+    output = lines[index:]
+    if output and output[-1] == "":
+        output.pop()
+    return Message._from_parsed(headers, None, output, text)
+
+
+def _check_header(name: str, value: str) -> None:
+    if not name:
+        raise InvalidHeaderError(name, "empty header name")
+    if ":" in name or _FORBIDDEN.search(name):
+        raise InvalidHeaderError(name, "a header name may not hold ':', CR, LF or NUL")
+    if _FORBIDDEN.search(value):
+        raise InvalidHeaderError(name, "the value holds CR, LF or NUL")
+
+
+def _text(value: object) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return str(value)
+
+
+def serialize_headers(headers: Iterable[tuple[str, object]]) -> bytes:
+    """Encode headers as one AMI message (``Key: Value`` lines and an empty line).
+
+    A list or tuple value becomes one header per item; ``None`` values are left out;
+    booleans are written ``true``/``false``.  Raises
+    :class:`~pystrix.ami.errors.InvalidHeaderError` before anything is encoded if a name or
+    value holds CR, LF or NUL.
+    """
+    parts: list[str] = []
+    for name, value in headers:
+        if value is None:
+            continue
+        values = value if isinstance(value, (list, tuple)) else (value,)
+        for item in values:
+            if item is None:
+                continue
+            text = _text(item)
+            _check_header(name, text)
+            parts.append(f"{name}: {text}\r\n")
+    parts.append("\r\n")
+    return "".join(parts).encode("utf-8")
+
+
+def serialize_action(
+    action: str, headers: Iterable[tuple[str, object]], action_id: str | None
+) -> bytes:
+    """Encode an action: ``Action`` first, then ``headers``, then ``ActionID`` last.
+
+    Any ``Action`` or ``ActionID`` among ``headers`` is ignored in favour of the arguments.
+    """
+    ordered: list[tuple[str, object]] = [("Action", action)]
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered != "action" and lowered != "actionid":
+            ordered.append((name, value))
+    if action_id is not None:
+        ordered.append(("ActionID", action_id))
+    return serialize_headers(ordered)
+
+
+class PendingAction:
+    """An action sent and not yet answered in full.
+
+    ``response`` is set when the response arrives; ``events`` collects the list items of
+    a list action; ``done`` turns true when nothing more is awaited (or ``error`` is set
+    because the connection failed).  ``waker`` and ``context`` belong to the front-end.
+    """
+
+    __slots__ = (
+        "action",
+        "action_id",
+        "aggregate_name",
+        "collect_events",
+        "complete_event",
+        "context",
+        "done",
+        "error",
+        "events",
+        "list_open",
+        "payload",
+        "response",
+        "waker",
+    )
+
+    def __init__(
+        self,
+        action: str,
+        action_id: str,
+        payload: bytes,
+        collect_events: bool,
+        aggregate_name: str | None,
+        context: Any,
+    ) -> None:
+        self.action = action
+        self.action_id = action_id
+        self.payload = payload
+        self.collect_events = collect_events
+        self.aggregate_name = aggregate_name
+        self.context = context
+        self.response: Message | None = None
+        self.events: list[Message] = []
+        self.complete_event: Message | None = None
+        self.list_open = False
+        self.done = False
+        self.error: BaseException | None = None
+        self.waker: Any = None
+
+    def __repr__(self) -> str:
+        state = "done" if self.done else ("listing" if self.list_open else "waiting")
+        return f"<PendingAction {self.action} {self.action_id} {state}>"
+
+
+#: An item out of :meth:`ClientProtocol.receive_data`: an event or orphaned response to
+#: dispatch, or a pending action whose state changed (wake its waiter).
+Received = Message | PendingAction
+
+
+class ClientProtocol:
+    """The client side of one AMI connection, without I/O.
+
+    Use: :meth:`send_action` returns a :class:`PendingAction` whose ``payload`` the caller
+    writes; :meth:`receive_data` takes what was read and returns, in order, events to
+    dispatch (:class:`~pystrix.ami.events.Event` instances, aggregates included), responses
+    no action waits for (orphans, plain :class:`~pystrix.ami.message.Message`), and pending
+    actions to wake.  :meth:`receive_eof` and :meth:`fail` end every pending action.
+
+    Correlation is by ActionID, and only for ActionIDs this object issued and still
+    awaits: an event is never taken for a response (``OriginateResponse`` carries
+    ``Response:``), and an event carrying a foreign ActionID (UserEvent copies the
+    sender's) is just an event.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+        action_id_prefix: str | None = None,
+    ) -> None:
+        self._parser = MessageParser(expect_banner=True, max_message_size=max_message_size)
+        self._pending: dict[str, PendingAction] = {}
+        self._lists: dict[str, PendingAction] = {}
+        self._prefix = action_id_prefix or secrets.token_hex(4)
+        self._counter = itertools.count(1)
+        #: Set once the connection has failed or ended; no action can be sent after.
+        self.error: BaseException | None = None
+        #: True once Asterisk answered ``Goodbye`` (to Logoff): a close is then expected.
+        self.logged_off = False
+
+    # -- state ---------------------------------------------------------------------------
+
+    @property
+    def banner(self) -> str | None:
+        """The server's banner line, once received."""
+        return self._parser.banner
+
+    @property
+    def asterisk_version(self) -> str | None:
+        """The AMI version from the banner (``11.0.0`` on Asterisk 22)."""
+        return parse_version(self._parser.banner)
+
+    @property
+    def pending_count(self) -> int:
+        """Actions still waiting for a response or the end of their list."""
+        return len(self._pending)
+
+    def next_action_id(self) -> str:
+        """A fresh ActionID, unique for this connection."""
+        return f"{self._prefix}-{next(self._counter)}"
+
+    # -- actions in, bytes out -----------------------------------------------------------
+
+    def send_action(
+        self,
+        action: str,
+        headers: Iterable[tuple[str, object]] = (),
+        *,
+        action_id: str | None = None,
+        collect_events: bool = False,
+        aggregate: bool = False,
+        context: Any = None,
+    ) -> PendingAction:
+        """Register an action and encode it; write the returned ``payload``.
+
+        ``collect_events`` keeps the action's event list (``EventList: start`` ... the
+        closing ``Complete`` event) in the pending action instead of dispatching it, and
+        holds ``done`` back until the list ends.  ``aggregate`` also builds an
+        ``<Action>_Aggregate`` event when the list ends.  Raises
+        :class:`~pystrix.ami.errors.InvalidHeaderError` (nothing registered) for a header
+        that cannot be sent, and :class:`ValueError` for an ActionID already in use.
+        """
+        if self.error is not None:
+            raise self.error
+        if action_id is None:
+            action_id = self.next_action_id()
+        elif action_id in self._pending or action_id in self._lists:
+            raise ValueError(f"ActionID {action_id!r} is already awaiting a response")
+        payload = serialize_action(action, headers, action_id)
+        pending = PendingAction(
+            action,
+            action_id,
+            payload,
+            collect_events,
+            f"{action}_Aggregate" if aggregate else None,
+            context,
+        )
+        self._pending[action_id] = pending
+        return pending
+
+    def abandon(self, action_id: str) -> None:
+        """Forget an action whose waiter gave up; a late response becomes an orphan."""
+        self._pending.pop(action_id, None)
+        self._lists.pop(action_id, None)
+
+    # -- bytes in, messages out ----------------------------------------------------------
+
+    def receive_data(self, data: bytes) -> list[Received]:
+        """Feed received bytes; return what to dispatch and whom to wake, in order.
+
+        Raises :class:`~pystrix.ami.errors.MessageTooLargeError` if the server overflows the
+        size limit; call :meth:`fail` with it to release every waiter.
+        """
+        out: list[Received] = []
+        lists = self._lists
+        for message in self._parser.feed(data):
+            if isinstance(message, Event):
+                if lists:
+                    action_id = message.get("ActionID")
+                    if action_id is not None and action_id in lists:
+                        self._list_item(lists[action_id], message, out)
+                        continue
+                out.append(message)
+            else:
+                self._response(message, out)
+        return out
+
+    def _response(self, message: Message, out: list[Received]) -> None:
+        action_id = message.get("ActionID")
+        pending = None if action_id is None else self._pending.get(action_id)
+        if pending is None or pending.response is not None:
+            out.append(message)  # an orphan: nobody is waiting for it
+            return
+        pending.response = message
+        if message.get("Response") == "Goodbye":
+            self.logged_off = True
+        starts_list = (message.get("EventList") or "").lower() == "start"
+        if starts_list and (pending.collect_events or pending.aggregate_name):
+            pending.list_open = True
+            self._lists[pending.action_id] = pending
+            if not pending.collect_events:
+                pending.done = True
+                del self._pending[pending.action_id]
+        else:
+            pending.done = True
+            del self._pending[pending.action_id]
+        out.append(pending)
+
+    def _list_item(self, pending: PendingAction, event: Event, out: list[Received]) -> None:
+        ends = (event.get("EventList") or "").lower() == "complete"
+        if not ends:
+            pending.events.append(event)
+            if not pending.collect_events:
+                out.append(event)
+            return
+        pending.complete_event = event
+        pending.list_open = False
+        del self._lists[pending.action_id]
+        if not pending.collect_events:
+            out.append(event)
+        if pending.aggregate_name:
+            out.append(self._aggregate(pending, event))
+        if pending.collect_events:
+            pending.done = True
+            self._pending.pop(pending.action_id, None)
+            out.append(pending)
+
+    @staticmethod
+    def _aggregate(pending: PendingAction, complete: Event) -> Aggregate:
+        name = pending.aggregate_name or ""
+        pairs = [("Event", name)]
+        pairs.extend((k, v) for k, v in complete.header_pairs() if k.lower() != "event")
+        cls = event_class_for(name)
+        aggregate = (cls if issubclass(cls, Aggregate) else Aggregate)(pairs)
+        aggregate.events = list(pending.events)
+        return aggregate
+
+    def receive_eof(self) -> list[PendingAction]:
+        """The server closed the connection: end and return every pending action."""
+        return self.fail(ManagerSocketError("the connection was closed by the server"))
+
+    def fail(self, error: BaseException) -> list[PendingAction]:
+        """The connection failed with ``error``: end and return every pending action."""
+        if self.error is None:
+            self.error = error
+        ended = list(self._pending.values())
+        for pending in self._lists.values():
+            if pending not in ended and not pending.done:
+                ended.append(pending)
+        for pending in ended:
+            pending.error = error
+            pending.done = True
+        self._pending.clear()
+        self._lists.clear()
+        return ended
