@@ -1,0 +1,617 @@
+"""The threaded AMI client: pystrix 1.x's ``Manager`` on the sans-I/O core.
+
+Threads, and why:
+
+* one **reader** per connection reads the socket, feeds the core and wakes waiting
+  callers.  It never runs user code, so a slow callback cannot stall reading (Asterisk
+  drops a client that does not drain its socket within ``writetimeout``, 100 ms by
+  default);
+* one **dispatcher** runs callbacks, in arrival order, from a bounded queue;
+* an optional **monitor** (:meth:`Manager.monitor_connection`) pings Asterisk.
+
+A caller of :meth:`Manager.send_action` sleeps on its own ``threading.Event`` until the
+reader wakes it: there is no polling anywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import socket
+import struct
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from .errors import Error, ManagerError, ManagerSocketError
+from .events import Event
+from .message import Message
+from .protocol import DEFAULT_MAX_MESSAGE_SIZE, ClientProtocol, PendingAction
+from .request import Request, Response, ResponseEvents, is_success
+
+__all__ = ["AsteriskInfo", "Callback", "Manager"]
+
+#: A callback: ``function(event, manager)``.
+Callback = Callable[[Message, "Manager"], Any]
+#: What ``register_callback`` accepts as a qualifier.
+Qualifier = str | re.Pattern[str] | type[Event] | None
+DisconnectCallback = Callable[["Manager", BaseException], Any]
+
+_READ_SIZE = 256 * 1024
+_SEND_TIMEOUT = 10.0
+
+
+class AsteriskInfo(NamedTuple):
+    """What the banner said: ``('Asterisk Call Manager', '11.0.0')`` on Asterisk 22."""
+
+    name: str
+    version: str | None
+
+
+class _Connection:
+    """One socket, its core and its reader thread."""
+
+    def __init__(self, sock: socket.socket, protocol: ClientProtocol, address: str) -> None:
+        self.sock = sock
+        self.protocol = protocol
+        self.address = address
+        self.lock = threading.Lock()  # guards the protocol object
+        self.write_lock = threading.Lock()
+        self.reader: threading.Thread | None = None
+        self.alive = True
+        self.shut = False
+
+    def shutdown(self) -> None:
+        """Unblock the reader and release the socket (idempotent)."""
+        if self.shut:
+            return
+        self.shut = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+
+
+class _DispatchQueue:
+    """A bounded hand-off of message batches from the reader to the dispatcher.
+
+    Batches (one per socket read) keep the locking cost per read rather than per event.
+    When ``limit`` messages are waiting, new ones are dropped and counted, and a warning
+    is logged: the reader must never block, or Asterisk would drop the connection.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self._batches: deque[list[Any]] = deque()
+        self._size = 0
+        self._limit = limit
+        self._ready = threading.Condition(threading.Lock())
+        self.dropped = 0
+
+    def put(self, batch: list[Any]) -> int:
+        """Queue ``batch``; return how many of its items were dropped."""
+        with self._ready:
+            room = self._limit - self._size
+            dropped = 0
+            if len(batch) > room:
+                dropped = len(batch) - max(room, 0)
+                batch = batch[: max(room, 0)]
+                self.dropped += dropped
+            if batch:
+                self._batches.append(batch)
+                self._size += len(batch)
+                self._ready.notify()
+            return dropped
+
+    def put_control(self, item: Any) -> None:
+        """Queue an item that is never dropped (disconnect notices, the stop mark)."""
+        with self._ready:
+            self._batches.append([item])
+            self._size += 1
+            self._ready.notify()
+
+    def get(self) -> list[Any]:
+        """Wait for and take the oldest batch."""
+        with self._ready:
+            while not self._batches:
+                self._ready.wait()
+            batch = self._batches.popleft()
+            self._size -= len(batch)
+            return batch
+
+
+class _Disconnected:
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+_STOP = object()
+
+
+class Manager:
+    """A connection to Asterisk's AMI, with the pystrix 1.x API.
+
+    ``debug`` logs every message sent and received (at DEBUG level).  ``logger`` receives
+    the Manager's log records (default: the ``pystrix.ami`` logger).  ``aggregate_timeout``
+    is how long, after its response, a synchronous request waits for its event list to end.
+    ``orphaned_response_timeout`` is accepted for compatibility: responses are matched the
+    moment they arrive, so none waits to be claimed.  ``event_queue_size`` bounds the events
+    waiting for callbacks (see :class:`_DispatchQueue` for the overflow policy) and
+    ``max_message_size`` the size of one incoming message.
+
+    Learning that the connection dropped: every waiting ``send_action`` raises
+    :class:`~pystrix.ami.errors.ManagerSocketError` at once, :meth:`is_connected` turns
+    false, callbacks given to :meth:`register_disconnect_callback` run (after every event
+    received before the drop), and :meth:`wait_disconnected` returns.
+    """
+
+    def __init__(
+        self,
+        debug: bool = False,
+        logger: logging.Logger | None = None,
+        aggregate_timeout: float = 5,
+        orphaned_response_timeout: float = 5,
+        *,
+        event_queue_size: int = 100_000,
+        max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+    ) -> None:
+        self._debug = debug
+        self._logger = logger if logger is not None else logging.getLogger("pystrix.ami")
+        self._aggregate_timeout = aggregate_timeout
+        self._orphaned_response_timeout = orphaned_response_timeout
+        self._max_message_size = max_message_size
+        self._connection: _Connection | None = None
+        self._state_lock = threading.Lock()
+        self._closed = False
+        self._disconnected = threading.Event()
+        self._disconnected.set()
+
+        self._callbacks_lock = threading.Lock()
+        self._named: dict[str, list[Callback]] = {}
+        self._patterns: list[tuple[re.Pattern[str], Callback]] = []
+        self._universal: list[Callback] = []
+        self._orphan: list[Callback] = []
+        self._disconnect_callbacks: list[DisconnectCallback] = []
+        self._cache: dict[str, tuple[Callback, ...]] = {}
+
+        self._queue = _DispatchQueue(event_queue_size)
+        self._dispatcher: threading.Thread | None = None
+        self._monitor: threading.Thread | None = None
+        self._monitor_stop = threading.Event()
+        self._last_drop_warning = 0
+
+    # -- connection ----------------------------------------------------------------------
+
+    def connect(self, host: str, port: int = 5038, timeout: float = 5) -> None:
+        """Connect to ``host``:``port`` and read the banner, within ``timeout`` seconds.
+
+        Raises :class:`~pystrix.ami.errors.ManagerSocketError` naming the address if the
+        connection is refused, unreachable, or sends no banner in time.  Any previous
+        connection is closed first.  Log in next with ``core.Login``.
+        """
+        if self._closed:
+            raise ManagerError("this Manager was closed; create a new one")
+        self.disconnect()
+        address = f"{host}:{port}"
+        protocol = ClientProtocol(max_message_size=self._max_message_size)
+        try:
+            sock = socket.create_connection((host, port), timeout=timeout)
+        except OSError as exc:
+            raise ManagerSocketError(f"cannot connect to {address}: {exc}") from exc
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            pending: list[Any] = []
+            deadline = time.monotonic() + timeout
+            while protocol.banner is None:
+                sock.settimeout(max(deadline - time.monotonic(), 0.001))
+                data = sock.recv(_READ_SIZE)
+                if not data:
+                    raise ManagerSocketError(f"{address} closed the connection before its banner")
+                pending.extend(protocol.receive_data(data))
+            sock.settimeout(None)
+            _set_send_timeout(sock, _SEND_TIMEOUT)
+        except ManagerSocketError:
+            sock.close()
+            raise
+        except (OSError, Error) as exc:
+            sock.close()
+            raise ManagerSocketError(f"no AMI banner from {address}: {exc}") from exc
+        if self._debug:
+            self._logger.debug("connected to %s: %s", address, protocol.banner)
+        connection = _Connection(sock, protocol, address)
+        self._ensure_dispatcher()
+        with self._state_lock:
+            self._connection = connection
+            self._disconnected.clear()
+        if pending:
+            self._queue.put([item for item in pending if isinstance(item, Message)])
+        reader = threading.Thread(
+            target=self._read_loop, args=(connection,), name="pystrix-ami-reader", daemon=True
+        )
+        connection.reader = reader
+        reader.start()
+
+    def disconnect(self) -> None:
+        """Close the connection (callbacks stay registered; :meth:`connect` may follow)."""
+        with self._state_lock:
+            connection = self._connection
+            self._connection = None
+        if connection is None:
+            return
+        self._fail(
+            connection,
+            ManagerSocketError("the connection was closed by this client"),
+            notify=False,
+        )
+        if connection.reader is not None and connection.reader is not threading.current_thread():
+            connection.reader.join()
+
+    def close(self) -> None:
+        """Disconnect and stop every thread the Manager started; it cannot be reused.
+
+        Events already received are still dispatched before the dispatcher stops.  Called
+        from a callback, it does not wait for the dispatcher (that is the caller's thread).
+        """
+        if self._closed:
+            return
+        self._closed = True
+        self._monitor_stop.set()
+        self.disconnect()
+        current = threading.current_thread()
+        if self._monitor is not None and self._monitor is not current:
+            self._monitor.join()
+        if self._dispatcher is not None:
+            self._queue.put_control(_STOP)
+            if self._dispatcher is not current:
+                self._dispatcher.join()
+
+    def is_connected(self) -> bool:
+        """True while the connection is open (false once it drops or is closed)."""
+        connection = self._connection
+        return connection is not None and connection.alive
+
+    def wait_disconnected(self, timeout: float | None = None) -> bool:
+        """Block until the connection is lost or closed; false if ``timeout`` passed first."""
+        return self._disconnected.wait(timeout)
+
+    def get_asterisk_info(self) -> AsteriskInfo | None:
+        """The server's name and AMI version from its banner, or ``None`` if not connected."""
+        connection = self._connection
+        if connection is None or connection.protocol.banner is None:
+            return None
+        banner = connection.protocol.banner
+        name, _, _ = banner.rpartition("/")
+        return AsteriskInfo(name or banner, connection.protocol.asterisk_version)
+
+    def get_connection(self) -> socket.socket | None:
+        """The connected socket, for inspection only (reading from it breaks the Manager)."""
+        connection = self._connection
+        return None if connection is None else connection.sock
+
+    def monitor_connection(self, interval: float = 2.5) -> None:
+        """Ping Asterisk every ``interval`` seconds; if a ping goes unanswered for another
+        ``interval``, fail the connection so that :meth:`is_connected` turns false.
+
+        A dropped socket is noticed at once without this; the monitor catches a server
+        that stops answering while the socket stays open.  Runs until :meth:`close`.
+        """
+        if self._monitor is not None and self._monitor.is_alive():
+            return
+        self._monitor_stop.clear()
+        self._monitor = threading.Thread(
+            target=self._monitor_loop, args=(interval,), name="pystrix-ami-monitor", daemon=True
+        )
+        self._monitor.start()
+
+    def _monitor_loop(self, interval: float) -> None:
+        from .core import Ping
+
+        # Event.wait is the timer here: it returns early, and the loop ends, on close().
+        while not self._monitor_stop.wait(interval):
+            connection = self._connection
+            if connection is None or not connection.alive:
+                continue
+            ping = Ping()
+            # A healthy Asterisk answers within milliseconds; one interval is ample.
+            ping.timeout = interval
+            try:
+                answer = self.send_action(ping)
+            except Error:
+                continue
+            if answer is None:
+                self._fail(connection, ManagerSocketError("Asterisk did not answer a keepalive"))
+
+    # -- callbacks -----------------------------------------------------------------------
+
+    def register_callback(self, event: Qualifier, function: Callback) -> None:
+        """Call ``function(event, manager)`` for matching messages, on the dispatcher thread.
+
+        ``event`` is an event name (any case), a compiled regular expression (matched from
+        the start of the name), an event class, ``''`` for every event, or ``None`` for
+        responses that no request is waiting for.  A function that several qualifiers
+        match runs once per event.  An exception in it is logged and dispatch goes on.
+        """
+        with self._callbacks_lock:
+            if event is None:
+                self._orphan.append(function)
+            elif isinstance(event, re.Pattern):
+                self._patterns.append((event, function))
+            elif isinstance(event, str):
+                if event == "":
+                    self._universal.append(function)
+                else:
+                    self._named.setdefault(event.lower(), []).append(function)
+            elif isinstance(event, type) and issubclass(event, Event):
+                self._named.setdefault((event.event_name or event.__name__).lower(), []).append(
+                    function
+                )
+            else:
+                raise TypeError(f"cannot register a callback on {event!r}")
+            self._cache.clear()
+
+    def unregister_callback(self, event: Qualifier, function: Callback) -> bool:
+        """Undo one :meth:`register_callback`; false if it was not registered."""
+        with self._callbacks_lock:
+            self._cache.clear()
+            if event is None:
+                return _remove(self._orphan, function)
+            if isinstance(event, re.Pattern):
+                return _remove(self._patterns, (event, function))
+            if isinstance(event, str) and event == "":
+                return _remove(self._universal, function)
+            if isinstance(event, type) and issubclass(event, Event):
+                event = event.event_name or event.__name__
+            if isinstance(event, str):
+                return _remove(self._named.get(event.lower(), []), function)
+            return False
+
+    def register_disconnect_callback(self, function: DisconnectCallback) -> None:
+        """Call ``function(manager, error)`` on the dispatcher thread when a connection ends
+        for any reason other than :meth:`disconnect` or :meth:`close`."""
+        with self._callbacks_lock:
+            self._disconnect_callbacks.append(function)
+
+    def _callbacks_for(self, name: str) -> tuple[Callback, ...]:
+        key = name.lower()
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        with self._callbacks_lock:
+            chosen: list[Callback] = []
+            for function in self._named.get(key, ()):
+                if function not in chosen:
+                    chosen.append(function)
+            for pattern, function in self._patterns:
+                if pattern.match(name) and function not in chosen:
+                    chosen.append(function)
+            for function in self._universal:
+                if function not in chosen:
+                    chosen.append(function)
+            result = tuple(chosen)
+            self._cache[key] = result
+            return result
+
+    # -- actions -------------------------------------------------------------------------
+
+    def send_action(
+        self, request: Request, action_id: str | None = None, **kwargs: Any
+    ) -> Response | None:
+        """Send ``request`` and wait for its answer; keyword arguments add headers.
+
+        Returns a :class:`~pystrix.ami.request.Response` named tuple, or ``None`` if no
+        response came within ``request.timeout`` seconds (a late one then goes to the
+        ``None`` callbacks).  Raises :class:`~pystrix.ami.errors.ManagerSocketError` if not
+        connected or the connection drops while waiting,
+        :class:`~pystrix.ami.errors.ManagerError` after :meth:`close`,
+        :class:`~pystrix.ami.errors.InvalidHeaderError` for a header holding CR, LF or NUL
+        (nothing is sent), and whatever the request's ``process_response`` raises
+        (``Login`` raises ``ManagerAuthError``).  Safe to call from many threads at once.
+        """
+        if self._closed:
+            raise ManagerError("this Manager was closed")
+        connection = self._connection
+        if connection is None or not connection.alive:
+            raise ManagerSocketError("not connected to Asterisk")
+        headers = request.header_pairs()
+        headers.extend(kwargs.items())
+        waker = threading.Event()
+        with connection.lock:
+            if not connection.alive:
+                raise ManagerSocketError(f"the connection to {connection.address} was lost")
+            pending = connection.protocol.send_action(
+                request.action,
+                headers,
+                action_id=action_id,
+                collect_events=request.synchronous,
+                aggregate=request.aggregate,
+                context=request,
+            )
+            pending.waker = waker
+        if self._debug:
+            self._logger.debug("sending %r", pending.payload)
+        started = time.monotonic()
+        try:
+            with connection.write_lock:
+                connection.sock.sendall(pending.payload)
+        except OSError as exc:
+            error = ManagerSocketError(f"cannot send to {connection.address}: {exc}")
+            self._fail(connection, error)
+            raise error from exc
+
+        events_timeout = False
+        if not waker.wait(request.timeout) and not self._give_up(connection, pending):
+            return None
+        if pending.error is None and not pending.done:
+            # The response is in; the list is still arriving.
+            waker.clear()
+            if not pending.done:
+                waker.wait(self._aggregate_timeout)
+            if not pending.done and not self._give_up(connection, pending, keep=True):
+                events_timeout = True
+        if pending.error is not None:
+            raise ManagerSocketError(str(pending.error)) from pending.error
+        response = pending.response
+        assert response is not None  # done without error means answered
+        with connection.lock:
+            events = list(pending.events)
+        if pending.complete_event is not None:
+            events.append(pending.complete_event)
+        result = request.build_result(response, events)
+        return Response(
+            result,
+            response,
+            request,
+            pending.action_id,
+            is_success(response),
+            time.monotonic() - started,
+            ResponseEvents.from_events(events),
+            events_timeout,
+        )
+
+    def _give_up(self, connection: _Connection, pending: PendingAction, keep: bool = False) -> bool:
+        """Stop waiting: unless the answer raced in, forget the action.
+
+        Returns true if the wait is over anyway (answered or failed meanwhile).  With
+        ``keep``, a response already received is kept (a list that did not finish).
+        """
+        with connection.lock:
+            if pending.done:
+                return True
+            if pending.response is not None and not keep:
+                return True
+            connection.protocol.abandon(pending.action_id)
+            return False
+
+    # -- reading and dispatching ---------------------------------------------------------
+
+    def _read_loop(self, connection: _Connection) -> None:
+        sock = connection.sock
+        protocol = connection.protocol
+        queue_put = self._queue.put
+        debug = self._debug
+        try:
+            while True:
+                data = sock.recv(_READ_SIZE)
+                if not data:
+                    self._fail(
+                        connection,
+                        ManagerSocketError(f"{connection.address} closed the connection"),
+                    )
+                    return
+                with connection.lock:
+                    received = protocol.receive_data(data)
+                batch: list[Message] = []
+                for item in received:
+                    if isinstance(item, PendingAction):
+                        item.waker.set()
+                    else:
+                        batch.append(item)
+                if debug:
+                    self._logger.debug("received %r", data)
+                if batch:
+                    dropped = queue_put(batch)
+                    if dropped:
+                        self._warn_dropped(dropped)
+        except ManagerSocketError as exc:  # includes a malformed or oversized message
+            self._fail(connection, exc)
+        except OSError as exc:
+            self._fail(connection, ManagerSocketError(f"{connection.address}: {exc}"))
+        except BaseException as exc:  # never die silently: release every waiter first
+            self._fail(connection, ManagerSocketError(f"reader failed: {exc!r}"))
+            self._logger.exception("AMI reader thread failed")
+
+    def _warn_dropped(self, dropped: int) -> None:
+        total = self._queue.dropped
+        # One warning per power of two keeps a flood from flooding the log too.
+        if total.bit_length() > self._last_drop_warning:
+            self._last_drop_warning = total.bit_length()
+            self._logger.warning(
+                "callbacks are too slow: %d event(s) dropped (%d in all); the queue holds "
+                "at most %d",
+                dropped,
+                total,
+                self._queue._limit,
+            )
+
+    def _fail(self, connection: _Connection, error: BaseException, notify: bool = True) -> None:
+        """End ``connection``: wake every waiter with ``error``; with ``notify``, log it and
+        run the disconnect callbacks (not when the application itself disconnected)."""
+        with connection.lock:
+            if not connection.alive:
+                return
+            connection.alive = False
+            ended = connection.protocol.fail(error)
+        for pending in ended:
+            if pending.waker is not None:
+                pending.waker.set()
+        connection.shutdown()
+        with self._state_lock:
+            if self._connection is connection:
+                self._connection = None
+        self._disconnected.set()
+        if notify:
+            if connection.protocol.logged_off:
+                self._logger.info("AMI session ended after Logoff: %s", error)
+            else:
+                self._logger.warning("AMI connection lost: %s", error)
+            self._queue.put_control(_Disconnected(error))
+
+    def _ensure_dispatcher(self) -> None:
+        if self._dispatcher is None:
+            self._dispatcher = threading.Thread(
+                target=self._dispatch_loop, name="pystrix-ami-dispatcher", daemon=True
+            )
+            self._dispatcher.start()
+
+    def _dispatch_loop(self) -> None:
+        get = self._queue.get
+        while True:
+            for message in get():
+                if message is _STOP:
+                    return
+                if isinstance(message, Event):
+                    callbacks = self._callbacks_for(message.name)
+                elif isinstance(message, _Disconnected):
+                    self._run_disconnect_callbacks(message.error)
+                    continue
+                else:
+                    callbacks = tuple(self._orphan)
+                for function in callbacks:
+                    try:
+                        function(message, self)
+                    except Exception:
+                        self._logger.exception(
+                            "callback %r failed on %s", function, getattr(message, "name", "?")
+                        )
+
+    def _run_disconnect_callbacks(self, error: BaseException) -> None:
+        for function in list(self._disconnect_callbacks):
+            try:
+                function(self, error)
+            except Exception:
+                self._logger.exception("disconnect callback %r failed", function)
+
+
+def _remove(items: list[Any], item: Any) -> bool:
+    try:
+        items.remove(item)
+    except ValueError:
+        return False
+    return True
+
+
+def _set_send_timeout(sock: socket.socket, seconds: float) -> None:
+    """Bound a blocking ``sendall`` to a server that stopped reading (best effort)."""
+    whole = int(seconds)
+    try:
+        sock.setsockopt(
+            socket.SOL_SOCKET,
+            socket.SO_SNDTIMEO,
+            struct.pack("ll", whole, int((seconds - whole) * 1_000_000)),
+        )
+    except (OSError, AttributeError, struct.error):
+        pass
