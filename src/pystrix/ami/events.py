@@ -31,6 +31,12 @@ class Event(Message):
     float_headers: ClassVar[tuple[str, ...]] = ()
     bool_headers: ClassVar[tuple[str, ...]] = ()
 
+    @property
+    def name(self) -> str:
+        """The ``Event`` header (read directly: this runs for every dispatched event)."""
+        value = dict.get(self, "Event")
+        return value if value is not None else super().name
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         name = cls.__dict__.get("event_name") or cls.__name__

@@ -376,10 +376,11 @@ class Manager:
             self._disconnect_callbacks.append(function)
 
     def _callbacks_for(self, name: str) -> tuple[Callback, ...]:
-        key = name.lower()
-        cached = self._cache.get(key)
+        # Keyed by the exact name: regexes see the name as sent, and lower() per event costs.
+        cached = self._cache.get(name)
         if cached is not None:
             return cached
+        key = name.lower()
         with self._callbacks_lock:
             chosen: list[Callback] = []
             for function in self._named.get(key, ()):
@@ -392,7 +393,9 @@ class Manager:
                 if function not in chosen:
                     chosen.append(function)
             result = tuple(chosen)
-            self._cache[key] = result
+            if len(self._cache) >= 4096:  # names come from the server: bound the cache
+                self._cache.clear()
+            self._cache[name] = result
             return result
 
     # -- actions -------------------------------------------------------------------------
