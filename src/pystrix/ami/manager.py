@@ -16,27 +16,31 @@ reader wakes it: there is no polling anywhere.
 from __future__ import annotations
 
 import logging
-import re
 import socket
 import struct
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from ._frontend import (
+    BoundedBatches,
+    CallbackRegistry,
+    Qualifier,
+    build_response,
+    give_up,
+    register_action,
+)
 from .errors import Error, ManagerError, ManagerSocketError
 from .events import Event
 from .message import Message
 from .protocol import DEFAULT_MAX_MESSAGE_SIZE, ClientProtocol, PendingAction
-from .request import Request, Response, ResponseEvents, is_success
+from .request import Request, Response
 
-__all__ = ["AsteriskInfo", "Callback", "Manager"]
+__all__ = ["AsteriskInfo", "Callback", "Manager", "banner_info"]
 
 #: A callback: ``function(event, manager)``.
 Callback = Callable[[Message, "Manager"], Any]
-#: What ``register_callback`` accepts as a qualifier.
-Qualifier = str | re.Pattern[str] | type[Event] | None
 DisconnectCallback = Callable[["Manager", BaseException], Any]
 
 _READ_SIZE = 256 * 1024
@@ -48,6 +52,15 @@ class AsteriskInfo(NamedTuple):
 
     name: str
     version: str | None
+
+
+def banner_info(protocol: ClientProtocol) -> AsteriskInfo | None:
+    """The :class:`AsteriskInfo` of a connection's banner, once received."""
+    banner = protocol.banner
+    if banner is None:
+        return None
+    name, _, _ = banner.rpartition("/")
+    return AsteriskInfo(name or banner, protocol.asterisk_version)
 
 
 class _Connection:
@@ -76,50 +89,33 @@ class _Connection:
 
 
 class _DispatchQueue:
-    """A bounded hand-off of message batches from the reader to the dispatcher.
-
-    Batches (one per socket read) keep the locking cost per read rather than per event.
-    When ``limit`` messages are waiting, new ones are dropped and counted, and a warning
-    is logged: the reader must never block, or Asterisk would drop the connection.
+    """:class:`~pystrix.ami._frontend.BoundedBatches` with a condition to wake the
+    dispatcher thread.  One batch per socket read keeps the locking per read, not per event.
     """
 
     def __init__(self, limit: int) -> None:
-        self._batches: deque[list[Any]] = deque()
-        self._size = 0
-        self._limit = limit
+        self.buffer = BoundedBatches(limit)
         self._ready = threading.Condition(threading.Lock())
-        self.dropped = 0
 
     def put(self, batch: list[Any]) -> int:
         """Queue ``batch``; return how many of its items were dropped."""
         with self._ready:
-            room = self._limit - self._size
-            dropped = 0
-            if len(batch) > room:
-                dropped = len(batch) - max(room, 0)
-                batch = batch[: max(room, 0)]
-                self.dropped += dropped
-            if batch:
-                self._batches.append(batch)
-                self._size += len(batch)
-                self._ready.notify()
+            dropped = self.buffer.put(batch)
+            self._ready.notify()
             return dropped
 
     def put_control(self, item: Any) -> None:
         """Queue an item that is never dropped (disconnect notices, the stop mark)."""
         with self._ready:
-            self._batches.append([item])
-            self._size += 1
+            self.buffer.put_control(item)
             self._ready.notify()
 
     def get(self) -> list[Any]:
         """Wait for and take the oldest batch."""
         with self._ready:
-            while not self._batches:
+            while not self.buffer.batches:
                 self._ready.wait()
-            batch = self._batches.popleft()
-            self._size -= len(batch)
-            return batch
+            return self.buffer.take()
 
 
 class _Disconnected:
@@ -171,18 +167,13 @@ class Manager:
         self._disconnected.set()
 
         self._callbacks_lock = threading.Lock()
-        self._named: dict[str, list[Callback]] = {}
-        self._patterns: list[tuple[re.Pattern[str], Callback]] = []
-        self._universal: list[Callback] = []
-        self._orphan: list[Callback] = []
+        self._callbacks: CallbackRegistry[Callback] = CallbackRegistry()
         self._disconnect_callbacks: list[DisconnectCallback] = []
-        self._cache: dict[str, tuple[Callback, ...]] = {}
 
         self._queue = _DispatchQueue(event_queue_size)
         self._dispatcher: threading.Thread | None = None
         self._monitor: threading.Thread | None = None
         self._monitor_stop = threading.Event()
-        self._last_drop_warning = 0
 
     # -- connection ----------------------------------------------------------------------
 
@@ -281,11 +272,7 @@ class Manager:
     def get_asterisk_info(self) -> AsteriskInfo | None:
         """The server's name and AMI version from its banner, or ``None`` if not connected."""
         connection = self._connection
-        if connection is None or connection.protocol.banner is None:
-            return None
-        banner = connection.protocol.banner
-        name, _, _ = banner.rpartition("/")
-        return AsteriskInfo(name or banner, connection.protocol.asterisk_version)
+        return None if connection is None else banner_info(connection.protocol)
 
     def get_connection(self) -> socket.socket | None:
         """The connected socket, for inspection only (reading from it breaks the Manager)."""
@@ -336,38 +323,12 @@ class Manager:
         match runs once per event.  An exception in it is logged and dispatch goes on.
         """
         with self._callbacks_lock:
-            if event is None:
-                self._orphan.append(function)
-            elif isinstance(event, re.Pattern):
-                self._patterns.append((event, function))
-            elif isinstance(event, str):
-                if event == "":
-                    self._universal.append(function)
-                else:
-                    self._named.setdefault(event.lower(), []).append(function)
-            elif isinstance(event, type) and issubclass(event, Event):
-                self._named.setdefault((event.event_name or event.__name__).lower(), []).append(
-                    function
-                )
-            else:
-                raise TypeError(f"cannot register a callback on {event!r}")
-            self._cache.clear()
+            self._callbacks.register(event, function)
 
     def unregister_callback(self, event: Qualifier, function: Callback) -> bool:
         """Undo one :meth:`register_callback`; false if it was not registered."""
         with self._callbacks_lock:
-            self._cache.clear()
-            if event is None:
-                return _remove(self._orphan, function)
-            if isinstance(event, re.Pattern):
-                return _remove(self._patterns, (event, function))
-            if isinstance(event, str) and event == "":
-                return _remove(self._universal, function)
-            if isinstance(event, type) and issubclass(event, Event):
-                event = event.event_name or event.__name__
-            if isinstance(event, str):
-                return _remove(self._named.get(event.lower(), []), function)
-            return False
+            return self._callbacks.unregister(event, function)
 
     def register_disconnect_callback(self, function: DisconnectCallback) -> None:
         """Call ``function(manager, error)`` on the dispatcher thread when a connection ends
@@ -375,28 +336,15 @@ class Manager:
         with self._callbacks_lock:
             self._disconnect_callbacks.append(function)
 
-    def _callbacks_for(self, name: str) -> tuple[Callback, ...]:
-        # Keyed by the exact name: regexes see the name as sent, and lower() per event costs.
-        cached = self._cache.get(name)
-        if cached is not None:
-            return cached
-        key = name.lower()
-        with self._callbacks_lock:
-            chosen: list[Callback] = []
-            for function in self._named.get(key, ()):
-                if function not in chosen:
-                    chosen.append(function)
-            for pattern, function in self._patterns:
-                if pattern.match(name) and function not in chosen:
-                    chosen.append(function)
-            for function in self._universal:
-                if function not in chosen:
-                    chosen.append(function)
-            result = tuple(chosen)
-            if len(self._cache) >= 4096:  # names come from the server: bound the cache
-                self._cache.clear()
-            self._cache[name] = result
-            return result
+    @property
+    def events_dropped(self) -> int:
+        """Events dropped because callbacks fell ``event_queue_size`` events behind."""
+        return self._queue.buffer.dropped
+
+    @property
+    def events_delivered(self) -> int:
+        """Events (and orphaned responses) handed to callbacks so far."""
+        return self._queue.buffer.delivered
 
     # -- actions -------------------------------------------------------------------------
 
@@ -419,20 +367,11 @@ class Manager:
         connection = self._connection
         if connection is None or not connection.alive:
             raise ManagerSocketError("not connected to Asterisk")
-        headers = request.header_pairs()
-        headers.extend(kwargs.items())
         waker = threading.Event()
         with connection.lock:
             if not connection.alive:
                 raise ManagerSocketError(f"the connection to {connection.address} was lost")
-            pending = connection.protocol.send_action(
-                request.action,
-                headers,
-                action_id=action_id,
-                collect_events=request.synchronous,
-                aggregate=request.aggregate,
-                context=request,
-            )
+            pending = register_action(connection.protocol, request, action_id, kwargs)
             pending.waker = waker
         if self._debug:
             self._logger.debug("sending %r", pending.payload)
@@ -446,48 +385,22 @@ class Manager:
             raise error from exc
 
         events_timeout = False
-        if not waker.wait(request.timeout) and not self._give_up(connection, pending):
-            return None
+        if not waker.wait(request.timeout):
+            with connection.lock:
+                if not give_up(connection.protocol, pending, keep_response=False):
+                    return None
         if pending.error is None and not pending.done:
-            # The response is in; the list is still arriving.
+            # The response is in; the list is still arriving.  The reader sets ``done``
+            # before it sets the event, so clearing first cannot miss the wake-up.
             waker.clear()
             if not pending.done:
                 waker.wait(self._aggregate_timeout)
-            if not pending.done and not self._give_up(connection, pending, keep=True):
-                events_timeout = True
+            with connection.lock:
+                events_timeout = not give_up(connection.protocol, pending, keep_response=True)
         if pending.error is not None:
             raise ManagerSocketError(str(pending.error)) from pending.error
-        response = pending.response
-        assert response is not None  # done without error means answered
         with connection.lock:
-            events = list(pending.events)
-        if pending.complete_event is not None:
-            events.append(pending.complete_event)
-        result = request.build_result(response, events)
-        return Response(
-            result,
-            response,
-            request,
-            pending.action_id,
-            is_success(response),
-            time.monotonic() - started,
-            ResponseEvents.from_events(events),
-            events_timeout,
-        )
-
-    def _give_up(self, connection: _Connection, pending: PendingAction, keep: bool = False) -> bool:
-        """Stop waiting: unless the answer raced in, forget the action.
-
-        Returns true if the wait is over anyway (answered or failed meanwhile).  With
-        ``keep``, a response already received is kept (a list that did not finish).
-        """
-        with connection.lock:
-            if pending.done:
-                return True
-            if pending.response is not None and not keep:
-                return True
-            connection.protocol.abandon(pending.action_id)
-            return False
+            return build_response(pending, request, time.monotonic() - started, events_timeout)
 
     # -- reading and dispatching ---------------------------------------------------------
 
@@ -528,17 +441,8 @@ class Manager:
             self._logger.exception("AMI reader thread failed")
 
     def _warn_dropped(self, dropped: int) -> None:
-        total = self._queue.dropped
-        # One warning per power of two keeps a flood from flooding the log too.
-        if total.bit_length() > self._last_drop_warning:
-            self._last_drop_warning = total.bit_length()
-            self._logger.warning(
-                "callbacks are too slow: %d event(s) dropped (%d in all); the queue holds "
-                "at most %d",
-                dropped,
-                total,
-                self._queue._limit,
-            )
+        if self._queue.buffer.should_warn():
+            self._logger.warning(self._queue.buffer.warning(dropped))
 
     def _fail(self, connection: _Connection, error: BaseException, notify: bool = True) -> None:
         """End ``connection``: wake every waiter with ``error``; with ``notify``, log it and
@@ -577,12 +481,15 @@ class Manager:
                 if message is _STOP:
                     return
                 if isinstance(message, Event):
-                    callbacks = self._callbacks_for(message.name)
+                    callbacks = self._callbacks.cached(message.name)
+                    if callbacks is None:
+                        with self._callbacks_lock:
+                            callbacks = self._callbacks.for_event(message.name)
                 elif isinstance(message, _Disconnected):
                     self._run_disconnect_callbacks(message.error)
                     continue
                 else:
-                    callbacks = tuple(self._orphan)
+                    callbacks = tuple(self._callbacks.orphan)
                 for function in callbacks:
                     try:
                         function(message, self)
@@ -597,14 +504,6 @@ class Manager:
                 function(self, error)
             except Exception:
                 self._logger.exception("disconnect callback %r failed", function)
-
-
-def _remove(items: list[Any], item: Any) -> bool:
-    try:
-        items.remove(item)
-    except ValueError:
-        return False
-    return True
 
 
 def _set_send_timeout(sock: socket.socket, seconds: float) -> None:

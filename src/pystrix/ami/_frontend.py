@@ -1,0 +1,236 @@
+"""What the threaded and the asyncio Manager share beyond the protocol core.
+
+Neither file holds I/O: the callback registry (qualifier matching and its cache), the
+bounded buffer between the socket reader and the dispatcher (its overflow policy and
+counters), and the assembly of the ``send_action`` result.  The front-ends wrap these with
+their own way of waiting (threads or the event loop).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from .events import Event
+from .message import Message
+from .protocol import ClientProtocol, PendingAction
+from .request import Request, Response, ResponseEvents, is_success
+
+__all__ = [
+    "BoundedBatches",
+    "CallbackRegistry",
+    "Qualifier",
+    "build_response",
+    "give_up",
+    "register_action",
+]
+
+#: What ``register_callback`` accepts as a qualifier.
+Qualifier = str | re.Pattern[str] | type[Event] | None
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+#: Event names come from the server: the per-name cache must not grow without bound.
+_CACHE_LIMIT = 4096
+
+
+def _event_key(event: type[Event]) -> str:
+    return (event.event_name or event.__name__).lower()
+
+
+class CallbackRegistry(Generic[_F]):
+    """Callbacks by qualifier, and which of them an event name selects.
+
+    Not locked: the threaded Manager guards mutation with its own lock; the asyncio one
+    runs on one thread.  :meth:`for_event` reads a cache that mutation clears.
+    """
+
+    def __init__(self) -> None:
+        self._named: dict[str, list[_F]] = {}
+        self._patterns: list[tuple[re.Pattern[str], _F]] = []
+        self._universal: list[_F] = []
+        self.orphan: list[_F] = []
+        self._cache: dict[str, tuple[_F, ...]] = {}
+
+    def register(self, qualifier: Qualifier, function: _F) -> None:
+        """Add ``function`` under ``qualifier`` (see ``Manager.register_callback``)."""
+        if qualifier is None:
+            self.orphan.append(function)
+        elif isinstance(qualifier, re.Pattern):
+            self._patterns.append((qualifier, function))
+        elif isinstance(qualifier, str):
+            if qualifier == "":
+                self._universal.append(function)
+            else:
+                self._named.setdefault(qualifier.lower(), []).append(function)
+        elif isinstance(qualifier, type) and issubclass(qualifier, Event):
+            self._named.setdefault(_event_key(qualifier), []).append(function)
+        else:
+            raise TypeError(f"cannot register a callback on {qualifier!r}")
+        self._cache.clear()
+
+    def unregister(self, qualifier: Qualifier, function: _F) -> bool:
+        """Remove one registration; false if there was none."""
+        self._cache.clear()
+        if qualifier is None:
+            return _remove(self.orphan, function)
+        if isinstance(qualifier, re.Pattern):
+            return _remove(self._patterns, (qualifier, function))
+        if isinstance(qualifier, type) and issubclass(qualifier, Event):
+            return _remove(self._named.get(_event_key(qualifier), []), function)
+        if isinstance(qualifier, str):
+            if qualifier == "":
+                return _remove(self._universal, function)
+            return _remove(self._named.get(qualifier.lower(), []), function)
+        return False
+
+    def cached(self, name: str) -> tuple[_F, ...] | None:
+        """The functions for ``name`` if already worked out (safe without a lock)."""
+        return self._cache.get(name)
+
+    def for_event(self, name: str) -> tuple[_F, ...]:
+        """Every function an event called ``name`` selects, each once, in registration
+        order: by name, then by pattern, then the catch-alls."""
+        cached = self._cache.get(name)  # the exact name: lower() per event would cost
+        if cached is not None:
+            return cached
+        chosen: list[_F] = []
+        for function in self._named.get(name.lower(), ()):
+            if function not in chosen:
+                chosen.append(function)
+        for pattern, function in self._patterns:
+            if pattern.match(name) and function not in chosen:
+                chosen.append(function)
+        for function in self._universal:
+            if function not in chosen:
+                chosen.append(function)
+        result = tuple(chosen)
+        if len(self._cache) >= _CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[name] = result
+        return result
+
+
+def _remove(items: list[Any], item: Any) -> bool:
+    try:
+        items.remove(item)
+    except ValueError:
+        return False
+    return True
+
+
+class BoundedBatches:
+    """The buffer from the socket reader to the dispatcher: batches, bounded in items.
+
+    Overflow policy: when ``limit`` items are waiting, the newest are dropped and counted
+    (``dropped``), because the reader must never wait on callbacks; Asterisk disconnects
+    a client that does not read within its ``writetimeout``.  Control items (disconnect
+    notices, the stop mark) are never dropped.  No locking or waking here: the front-end
+    does that around these calls.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.batches: deque[list[Any]] = deque()
+        self.size = 0
+        #: Items dropped because the buffer was full, since the Manager was created.
+        self.dropped = 0
+        #: Items handed to the dispatcher, since the Manager was created.
+        self.delivered = 0
+        self._warned_at = 0
+
+    def put(self, batch: list[Any]) -> int:
+        """Add what fits of ``batch``; return how many items were dropped."""
+        room = self.limit - self.size
+        dropped = 0
+        if len(batch) > room:
+            keep = max(room, 0)
+            dropped = len(batch) - keep
+            batch = batch[:keep]
+            self.dropped += dropped
+        if batch:
+            self.batches.append(batch)
+            self.size += len(batch)
+        return dropped
+
+    def put_control(self, item: Any) -> None:
+        """Add an item that is never dropped."""
+        self.batches.append([item])
+        self.size += 1
+
+    def take(self) -> list[Any]:
+        """Remove and return the oldest batch (the caller checks there is one)."""
+        batch = self.batches.popleft()
+        self.size -= len(batch)
+        self.delivered += len(batch)
+        return batch
+
+    def should_warn(self) -> bool:
+        """True when a drop warning is due: once per doubling of ``dropped``, so that a
+        flood does not flood the log too."""
+        level = self.dropped.bit_length()
+        if level > self._warned_at:
+            self._warned_at = level
+            return True
+        return False
+
+    def warning(self, dropped: int) -> str:
+        """The text of the drop warning."""
+        return (
+            f"callbacks are too slow: {dropped} event(s) dropped ({self.dropped} in all); "
+            f"at most {self.limit} wait for dispatch"
+        )
+
+
+def build_response(
+    pending: PendingAction, request: Request, elapsed: float, events_timeout: bool
+) -> Response:
+    """The ``send_action`` result for an answered action (``pending.response`` is set)."""
+    response = pending.response
+    assert response is not None
+    events: list[Message] = list(pending.events)
+    if pending.complete_event is not None:
+        events.append(pending.complete_event)
+    return Response(
+        request.build_result(response, events),
+        response,
+        request,
+        pending.action_id,
+        is_success(response),
+        elapsed,
+        ResponseEvents.from_events(events),
+        events_timeout,
+    )
+
+
+def register_action(
+    protocol: ClientProtocol, request: Request, action_id: str | None, extra: dict[str, Any]
+) -> PendingAction:
+    """Register ``request`` (with ``extra`` headers) in the core; its ``payload`` is next."""
+    headers = request.header_pairs()
+    headers.extend(extra.items())
+    return protocol.send_action(
+        request.action,
+        headers,
+        action_id=action_id,
+        collect_events=request.synchronous,
+        aggregate=request.aggregate,
+        context=request,
+    )
+
+
+def give_up(protocol: ClientProtocol, pending: PendingAction, keep_response: bool) -> bool:
+    """A waiter's time ran out: forget the action unless its answer raced in.
+
+    Returns true if the wait is over anyway: the action is done (or failed), or, without
+    ``keep_response``, its response is in and only its list is still arriving.  Otherwise
+    the action is abandoned (a late response becomes an orphan) and false is returned.
+    """
+    if pending.done:
+        return True
+    if pending.response is not None and not keep_response:
+        return True
+    protocol.abandon(pending.action_id)
+    return False
