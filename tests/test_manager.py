@@ -1,14 +1,21 @@
-"""The threaded Manager against the embedded simulator, over real sockets."""
+"""Both Managers (threaded and asyncio) against the embedded simulator, over real sockets.
+
+Every test runs once per flavor; ``managers.AioFacade`` gives the asyncio Manager the
+threaded one's blocking interface so that one test body checks both.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
+from managers import FLAVORS, make
 from pystrix.ami import (
     Aggregate,
     Manager,
@@ -27,11 +34,22 @@ def simulator() -> Iterator[AsteriskSimulator]:
         yield running
 
 
+@pytest.fixture(params=FLAVORS)
+def flavor(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-def manager(simulator: AsteriskSimulator) -> Iterator[Manager]:
-    instance = Manager()
-    yield instance
-    instance.close()
+def make_manager(flavor: str) -> Any:
+    def factory(**options: Any) -> Any:
+        return make(flavor, **options)  # closed by conftest's clean-up
+
+    return factory
+
+
+@pytest.fixture
+def manager(make_manager: Any, simulator: AsteriskSimulator) -> Manager:
+    return make_manager()  # type: ignore[no-any-return]
 
 
 def _login(manager: Manager, simulator: AsteriskSimulator) -> None:
@@ -227,23 +245,19 @@ def test_userevent_carrying_our_action_id_is_an_event(
     assert orphans.items == []
 
 
-def test_userevent_reaches_every_session(simulator: AsteriskSimulator) -> None:
-    first, second = Manager(), Manager()
-    try:
-        seen = _Recorder()
-        second.register_callback("UserEvent", seen)
-        _login(first, simulator)
-        _login(second, simulator)
-        first.send_action(core.UserEvent("Broadcast", Key="v"))
-        assert seen.wait_for()
-        assert seen.items[0]["Key"] == "v"
-    finally:
-        first.close()
-        second.close()
+def test_userevent_reaches_every_session(make_manager: Any, simulator: AsteriskSimulator) -> None:
+    first, second = make_manager(), make_manager()
+    seen = _Recorder()
+    second.register_callback("UserEvent", seen)
+    _login(first, simulator)
+    _login(second, simulator)
+    first.send_action(core.UserEvent("Broadcast", Key="v"))
+    assert seen.wait_for()
+    assert seen.items[0]["Key"] == "v"
 
 
 def test_a_slow_callback_does_not_block_responses(
-    manager: Manager, simulator: AsteriskSimulator
+    manager: Any, simulator: AsteriskSimulator, flavor: str
 ) -> None:
     release = threading.Event()
     entered = threading.Event()
@@ -252,7 +266,12 @@ def test_a_slow_callback_does_not_block_responses(
         entered.set()
         release.wait(30)
 
-    manager.register_callback("FullyBooted", blocking)
+    async def blocking_async(event: Message, _: Manager) -> None:
+        entered.set()
+        await asyncio.get_running_loop().run_in_executor(None, release.wait, 30)
+
+    # A slow asyncio callback is one that awaits; one that blocks would stop the loop.
+    manager.register_callback("FullyBooted", blocking if flavor == "threaded" else blocking_async)
     _login(manager, simulator)
     assert entered.wait(10)
     try:
@@ -321,8 +340,20 @@ def test_close_leaves_no_thread_behind(simulator: AsteriskSimulator) -> None:
     assert after <= before
 
 
-def test_close_from_a_callback_does_not_deadlock(simulator: AsteriskSimulator) -> None:
-    manager = Manager()
+def test_close_leaves_no_task_behind(simulator: AsteriskSimulator) -> None:
+    facade = make("asyncio")
+    _login(facade, simulator)
+    facade.monitor_connection(interval=0.05)
+    names = {task.get_name() for task in facade.leftover_tasks()}
+    assert {"pystrix-ami-monitor", "pystrix-ami-dispatcher"} <= names
+    facade.close()
+    assert facade.leftover_tasks() == []
+
+
+def test_close_from_a_callback_does_not_deadlock(
+    make_manager: Any, simulator: AsteriskSimulator
+) -> None:
+    manager = make_manager()
     closed = threading.Event()
 
     def close_now(event: Message, current: Manager) -> None:
@@ -333,6 +364,7 @@ def test_close_from_a_callback_does_not_deadlock(simulator: AsteriskSimulator) -
     _login(manager, simulator)
     manager.send_action(core.UserEvent("CloseMe"))
     assert closed.wait(10)
+    assert manager.wait_disconnected(10)
     assert not manager.is_connected()
 
 

@@ -1,12 +1,14 @@
-"""The threaded Manager against a scripted peer: faults the simulator does not produce."""
+"""Both Managers against a scripted peer: faults the simulator does not produce."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 
 import pytest
 
+from managers import FLAVORS, make
 from pystrix.ami import (
     InvalidHeaderError,
     Manager,
@@ -34,11 +36,14 @@ def _ping_then(after: str, close: bool = True) -> ScriptedServer:
     return ScriptedServer(script)
 
 
+@pytest.fixture(params=FLAVORS)
+def flavor(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-def manager() -> Manager:
-    instance = Manager()
-    yield instance
-    instance.close()
+def manager(flavor: str) -> Any:
+    return make(flavor)  # closed by conftest's clean-up
 
 
 def test_connection_refused_names_the_address(manager: Manager) -> None:
@@ -87,8 +92,8 @@ def test_close_mid_response_wakes_the_waiter(manager: Manager) -> None:
             manager.send_action(core.Ping())
 
 
-def test_oversized_message_fails_the_connection() -> None:
-    manager = Manager(max_message_size=4096)
+def test_oversized_message_fails_the_connection(flavor: str) -> None:
+    manager = make(flavor, max_message_size=4096)
     try:
         with _ping_then("Response: Success\r\nX: " + "A" * 10000, close=False) as server:
             manager.connect(server.host, server.port)
@@ -172,8 +177,8 @@ def test_legacy_command_output_arrives_as_data(manager: Manager) -> None:
         ]
 
 
-def test_send_action_before_connect_and_after_close() -> None:
-    manager = Manager()
+def test_send_action_before_connect_and_after_close(flavor: str) -> None:
+    manager = make(flavor)
     with pytest.raises(ManagerSocketError):
         manager.send_action(core.Ping())
     manager.close()

@@ -1,0 +1,482 @@
+"""The asyncio AMI client: the threaded ``Manager``'s API, method for method, on the same core.
+
+::
+
+    from pystrix.ami import aio, core
+
+    async with aio.Manager() as manager:          # close() on exit
+        await manager.connect("127.0.0.1", 5038)
+        await manager.send_action(core.Login("admin", "wordpass"))
+        async for event in manager.events("Newchannel"):
+            print(event["Channel"])
+
+The socket is read by an :class:`asyncio.Protocol`: ``data_received`` feeds the core, wakes
+the waiting ``send_action`` calls and queues events.  Callbacks (plain functions or
+coroutine functions) run one at a time, in arrival order, on a dispatcher task, so a slow
+callback never stops the socket from being read.  Nothing here touches the event loop at
+import time, and a ``send_action`` that is cancelled forgets its ActionID.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from types import TracebackType
+from typing import Any
+
+from ._frontend import (
+    BoundedBatches,
+    CallbackRegistry,
+    Qualifier,
+    build_response,
+    give_up,
+    register_action,
+)
+from .errors import Error, ManagerError, ManagerSocketError
+from .events import Event
+from .manager import AsteriskInfo, banner_info
+from .message import Message
+from .protocol import DEFAULT_MAX_MESSAGE_SIZE, ClientProtocol, PendingAction
+from .request import Request, Response
+
+__all__ = ["AsyncCallback", "Manager"]
+
+#: A callback: ``function(event, manager)``, returning ``None`` or an awaitable.
+AsyncCallback = Callable[[Message, "Manager"], Awaitable[Any] | Any]
+AsyncDisconnectCallback = Callable[["Manager", BaseException], Awaitable[Any] | Any]
+
+_STOP = object()
+_END = object()
+
+
+class _Waker:
+    """What the core's reader path ``.set()``s: a future, renewed for a second wait."""
+
+    __slots__ = ("future", "loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.future: asyncio.Future[bool] = loop.create_future()
+
+    def set(self) -> None:
+        if not self.future.done():
+            self.future.set_result(True)
+
+    async def wait(self, timeout: float | None) -> bool:
+        """True when set, false when ``timeout`` passed first (no task is created)."""
+        future = self.future
+        if future.done():
+            return True
+        timer = None
+        if timeout is not None:
+            timer = self.loop.call_later(timeout, _expire, future)
+        try:
+            return await future
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+    def renew(self) -> None:
+        self.future = self.loop.create_future()
+
+
+def _expire(future: asyncio.Future[bool]) -> None:
+    if not future.done():
+        future.set_result(False)
+
+
+class _Disconnected:
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+class _Connection(asyncio.Protocol):
+    """One connection: the transport, the core, and the glue between them."""
+
+    def __init__(self, manager: Manager, address: str, max_message_size: int) -> None:
+        self.manager = manager
+        self.address = address
+        self.protocol = ClientProtocol(max_message_size=max_message_size)
+        self.transport: asyncio.Transport | None = None
+        self.alive = True
+        self.banner: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._early: list[Message] = []
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        manager = self.manager
+        if manager._debug:
+            manager._logger.debug("received %r", data)
+        try:
+            received = self.protocol.receive_data(data)
+        except ManagerSocketError as exc:  # a malformed or oversized message
+            manager._fail(self, exc)
+            return
+        batch: list[Any] = []
+        for item in received:
+            if isinstance(item, PendingAction):
+                item.waker.set()
+            else:
+                batch.append(item)
+        if not self.banner.done() and self.protocol.banner is not None:
+            self.banner.set_result(None)
+        if batch:
+            manager._enqueue(batch)
+
+    def eof_received(self) -> bool:
+        self.manager._fail(self, ManagerSocketError(f"{self.address} closed the connection"))
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        detail = f": {exc}" if exc is not None else ""
+        error = ManagerSocketError(f"the connection to {self.address} was lost{detail}")
+        self.manager._fail(self, error)
+        if not self.banner.done():
+            self.banner.set_exception(error)
+
+
+class Manager:
+    """An asyncio connection to Asterisk's AMI; the threaded Manager's API with ``await``.
+
+    The constructor takes the same arguments as :class:`pystrix.ami.Manager` and no event
+    loop: it binds to the running loop in :meth:`connect`.  Callbacks may be plain or
+    coroutine functions; both run on one dispatcher task, in arrival order.
+    """
+
+    def __init__(
+        self,
+        debug: bool = False,
+        logger: logging.Logger | None = None,
+        aggregate_timeout: float = 5,
+        orphaned_response_timeout: float = 5,
+        *,
+        event_queue_size: int = 100_000,
+        max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+    ) -> None:
+        self._debug = debug
+        self._logger = logger if logger is not None else logging.getLogger("pystrix.ami")
+        self._aggregate_timeout = aggregate_timeout
+        self._orphaned_response_timeout = orphaned_response_timeout
+        self._max_message_size = max_message_size
+        self._connection: _Connection | None = None
+        self._closed = False
+        self._disconnected: asyncio.Event | None = None
+        self._callbacks: CallbackRegistry[AsyncCallback] = CallbackRegistry()
+        self._disconnect_callbacks: list[AsyncDisconnectCallback] = []
+        self._buffer = BoundedBatches(event_queue_size)
+        self._dispatch_ready: asyncio.Future[None] | None = None
+        self._dispatcher: asyncio.Task[None] | None = None
+        self._monitor: asyncio.Task[None] | None = None
+        self._iterators: list[asyncio.Queue[Any]] = []
+
+    async def __aenter__(self) -> Manager:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    # -- connection ----------------------------------------------------------------------
+
+    async def connect(self, host: str, port: int = 5038, timeout: float = 5) -> None:
+        """Connect to ``host``:``port`` and read the banner, within ``timeout`` seconds.
+
+        Raises :class:`~pystrix.ami.errors.ManagerSocketError` naming the address if the
+        connection is refused, unreachable, or sends no banner in time.
+        """
+        if self._closed:
+            raise ManagerError("this Manager was closed; create a new one")
+        await self.disconnect()
+        loop = asyncio.get_running_loop()
+        address = f"{host}:{port}"
+        connection = _Connection(self, address, self._max_message_size)
+        try:
+            await asyncio.wait_for(loop.create_connection(lambda: connection, host, port), timeout)
+            await asyncio.wait_for(asyncio.shield(connection.banner), timeout)
+        except (OSError, asyncio.TimeoutError, ManagerSocketError) as exc:
+            if connection.transport is not None:
+                connection.alive = False
+                connection.transport.abort()
+            if isinstance(exc, asyncio.TimeoutError):
+                raise ManagerSocketError(f"no AMI banner from {address} in {timeout} s") from exc
+            raise ManagerSocketError(f"cannot connect to {address}: {exc}") from exc
+        if self._debug:
+            self._logger.debug("connected to %s: %s", address, connection.protocol.banner)
+        if self._disconnected is None:
+            self._disconnected = asyncio.Event()
+        self._disconnected.clear()
+        self._connection = connection
+        self._ensure_dispatcher()
+
+    async def disconnect(self) -> None:
+        """Close the connection (callbacks stay registered; :meth:`connect` may follow)."""
+        connection = self._connection
+        self._connection = None
+        if connection is not None:
+            self._fail(
+                connection,
+                ManagerSocketError("the connection was closed by this client"),
+                notify=False,
+            )
+
+    async def close(self) -> None:
+        """Disconnect and stop every task the Manager started; it cannot be reused.
+
+        Events already received are dispatched first.  Called from a callback, it does not
+        wait for the dispatcher (the callback runs on it).
+        """
+        if self._closed:
+            return
+        self._closed = True
+        current = asyncio.current_task()
+        if self._monitor is not None and self._monitor is not current:
+            self._monitor.cancel()
+            await asyncio.gather(self._monitor, return_exceptions=True)
+        await self.disconnect()
+        if self._dispatcher is not None:
+            self._buffer.put_control(_STOP)
+            self._wake_dispatcher()
+            if self._dispatcher is not current:
+                await asyncio.gather(self._dispatcher, return_exceptions=True)
+        self._end_iterators()
+
+    def is_connected(self) -> bool:
+        """True while the connection is open."""
+        connection = self._connection
+        return connection is not None and connection.alive
+
+    async def wait_disconnected(self, timeout: float | None = None) -> bool:
+        """Wait until the connection is lost or closed; false if ``timeout`` passed first."""
+        if self._disconnected is None or not self.is_connected():
+            return True
+        try:
+            await asyncio.wait_for(self._disconnected.wait(), timeout)
+        except asyncio.TimeoutError:
+            return False
+        return True
+
+    def get_asterisk_info(self) -> AsteriskInfo | None:
+        """The server's name and AMI version from its banner, or ``None`` if not connected."""
+        connection = self._connection
+        return None if connection is None else banner_info(connection.protocol)
+
+    def monitor_connection(self, interval: float = 2.5) -> None:
+        """Ping every ``interval`` seconds; an unanswered ping fails the connection.
+
+        Must be called with a running loop; the task ends with :meth:`close`.
+        """
+        if self._monitor is not None and not self._monitor.done():
+            return
+        self._monitor = asyncio.get_running_loop().create_task(
+            self._monitor_loop(interval), name="pystrix-ami-monitor"
+        )
+
+    async def _monitor_loop(self, interval: float) -> None:
+        from .core import Ping
+
+        while True:
+            await asyncio.sleep(interval)  # the keepalive period, not a wait for an answer
+            connection = self._connection
+            if connection is None or not connection.alive:
+                continue
+            ping = Ping()
+            ping.timeout = interval
+            try:
+                answer = await self.send_action(ping)
+            except Error:
+                continue
+            if answer is None:
+                self._fail(connection, ManagerSocketError("Asterisk did not answer a keepalive"))
+
+    # -- callbacks and the event iterator ------------------------------------------------
+
+    def register_callback(self, event: Qualifier, function: AsyncCallback) -> None:
+        """Call ``function(event, manager)`` (awaited if it returns an awaitable) for
+        matching messages; the qualifiers are the threaded Manager's."""
+        self._callbacks.register(event, function)
+
+    def unregister_callback(self, event: Qualifier, function: AsyncCallback) -> bool:
+        """Undo one :meth:`register_callback`; false if it was not registered."""
+        return self._callbacks.unregister(event, function)
+
+    def register_disconnect_callback(self, function: AsyncDisconnectCallback) -> None:
+        """Call ``function(manager, error)`` when a connection ends for any reason other
+        than :meth:`disconnect` or :meth:`close`."""
+        self._disconnect_callbacks.append(function)
+
+    @property
+    def events_dropped(self) -> int:
+        """Events dropped because callbacks fell ``event_queue_size`` events behind."""
+        return self._buffer.dropped
+
+    @property
+    def events_delivered(self) -> int:
+        """Events (and orphaned responses) handed to callbacks so far."""
+        return self._buffer.delivered
+
+    async def events(
+        self, qualifier: Qualifier = "", *, max_queued: int = 10_000
+    ) -> AsyncIterator[Message]:
+        """Iterate over events matching ``qualifier`` (every event by default).
+
+        The iteration ends when the Manager is closed or the connection is lost.  At most
+        ``max_queued`` events wait for the loop body; past that the newest are dropped and
+        counted in :attr:`events_dropped`.
+        """
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+
+        def collect(event: Message, _: Manager) -> None:
+            if queue.qsize() < max_queued:
+                queue.put_nowait(event)
+            else:
+                self._buffer.dropped += 1
+
+        self._callbacks.register(qualifier, collect)
+        self._iterators.append(queue)
+        try:
+            while True:
+                item = await queue.get()
+                if item is _END:
+                    return
+                yield item
+        finally:
+            self._callbacks.unregister(qualifier, collect)
+            self._iterators.remove(queue)
+
+    def _end_iterators(self) -> None:
+        for queue in self._iterators:
+            queue.put_nowait(_END)
+
+    # -- actions -------------------------------------------------------------------------
+
+    async def send_action(
+        self, request: Request, action_id: str | None = None, **kwargs: Any
+    ) -> Response | None:
+        """Send ``request`` and wait for its answer, as the threaded ``send_action`` does.
+
+        Returns the same named tuple, or ``None`` after ``request.timeout`` seconds; raises
+        the same errors.  If the awaiting task is cancelled, the action is forgotten (a
+        late response goes to the ``None`` callbacks).
+        """
+        if self._closed:
+            raise ManagerError("this Manager was closed")
+        connection = self._connection
+        if connection is None or not connection.alive or connection.transport is None:
+            raise ManagerSocketError("not connected to Asterisk")
+        protocol = connection.protocol
+        pending = register_action(protocol, request, action_id, kwargs)
+        waker = _Waker(asyncio.get_running_loop())
+        pending.waker = waker
+        if self._debug:
+            self._logger.debug("sending %r", pending.payload)
+        started = time.monotonic()
+        connection.transport.write(pending.payload)
+        events_timeout = False
+        try:
+            if not await waker.wait(request.timeout) and not give_up(
+                protocol, pending, keep_response=False
+            ):
+                return None
+            if pending.error is None and not pending.done:
+                waker.renew()  # the response is in; the list is still arriving
+                await waker.wait(self._aggregate_timeout)
+                events_timeout = not give_up(protocol, pending, keep_response=True)
+        except asyncio.CancelledError:
+            protocol.abandon(pending.action_id)
+            raise
+        if pending.error is not None:
+            raise ManagerSocketError(str(pending.error)) from pending.error
+        return build_response(pending, request, time.monotonic() - started, events_timeout)
+
+    # -- dispatching ---------------------------------------------------------------------
+
+    def _enqueue(self, batch: list[Any]) -> None:
+        dropped = self._buffer.put(batch)
+        if dropped and self._buffer.should_warn():
+            self._logger.warning(self._buffer.warning(dropped))
+        self._wake_dispatcher()
+
+    def _wake_dispatcher(self) -> None:
+        ready = self._dispatch_ready
+        if ready is not None and not ready.done():
+            ready.set_result(None)
+
+    def _fail(self, connection: _Connection, error: BaseException, notify: bool = True) -> None:
+        if not connection.alive:
+            return
+        connection.alive = False
+        for pending in connection.protocol.fail(error):
+            if pending.waker is not None:
+                pending.waker.set()
+        if connection.transport is not None:
+            connection.transport.close()
+        if self._connection is connection:
+            self._connection = None
+        if self._disconnected is not None:
+            self._disconnected.set()
+        if notify:
+            if connection.protocol.logged_off:
+                self._logger.info("AMI session ended after Logoff: %s", error)
+            else:
+                self._logger.warning("AMI connection lost: %s", error)
+            self._buffer.put_control(_Disconnected(error))
+            self._wake_dispatcher()
+        self._end_iterators()
+
+    def _ensure_dispatcher(self) -> None:
+        if self._dispatcher is None:
+            self._dispatcher = asyncio.get_running_loop().create_task(
+                self._dispatch_loop(), name="pystrix-ami-dispatcher"
+            )
+
+    async def _dispatch_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        buffer = self._buffer
+        callbacks = self._callbacks
+        while True:
+            if not buffer.batches:
+                self._dispatch_ready = loop.create_future()
+                await self._dispatch_ready
+                continue
+            for message in buffer.take():
+                if message is _STOP:
+                    return
+                if isinstance(message, Event):
+                    chosen = callbacks.cached(message.name)
+                    if chosen is None:
+                        chosen = callbacks.for_event(message.name)
+                elif isinstance(message, _Disconnected):
+                    await self._run_disconnect_callbacks(message.error)
+                    continue
+                else:
+                    chosen = tuple(callbacks.orphan)
+                for function in chosen:
+                    try:
+                        result = function(message, self)
+                        if result is not None and inspect.isawaitable(result):
+                            await result
+                    except Exception:
+                        self._logger.exception(
+                            "callback %r failed on %s", function, getattr(message, "name", "?")
+                        )
+
+    async def _run_disconnect_callbacks(self, error: BaseException) -> None:
+        for function in list(self._disconnect_callbacks):
+            try:
+                result = function(self, error)
+                if result is not None and inspect.isawaitable(result):
+                    await result
+            except Exception:
+                self._logger.exception("disconnect callback %r failed", function)
