@@ -160,6 +160,14 @@ class BoundedBatches:
         self.batches.append([item])
         self.size += 1
 
+    def discard(self) -> int:
+        """Drop everything waiting (the Manager is closing); return how many items."""
+        waiting = self.size
+        self.batches.clear()
+        self.size = 0
+        self.dropped += waiting
+        return waiting
+
     def take(self) -> list[Any]:
         """Remove and return the oldest batch (the caller checks there is one)."""
         batch = self.batches.popleft()

@@ -23,6 +23,7 @@ import asyncio
 import inspect
 import logging
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
 from typing import Any
@@ -39,7 +40,7 @@ from .errors import Error, ManagerError, ManagerSocketError
 from .events import Event
 from .manager import AsteriskInfo, banner_info
 from .message import Message
-from .protocol import DEFAULT_MAX_MESSAGE_SIZE, ClientProtocol, PendingAction
+from .protocol import DEFAULT_MAX_MESSAGE_SIZE, ClientProtocol, DeferredEvent, PendingAction
 from .request import Request, Response
 
 __all__ = ["AsyncCallback", "Manager"]
@@ -52,13 +53,60 @@ _STOP = object()
 _END = object()
 
 
+class _Deadlines:
+    """Expires waits without an event-loop timer per wait.
+
+    Waits with the same timeout expire in the order they began, so one FIFO per timeout
+    value and one timer per FIFO suffice: appending is O(1), and a wait answered in time
+    costs nothing more (it leaves the FIFO when it reaches the head).
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._queues: dict[float, deque[tuple[float, asyncio.Future[bool]]]] = {}
+        self._armed: set[float] = set()
+
+    def add(self, timeout: float, future: asyncio.Future[bool]) -> None:
+        """Resolve ``future`` with ``False`` after ``timeout`` seconds unless done before."""
+        queue = self._queues.get(timeout)
+        if queue is None:
+            queue = self._queues[timeout] = deque()
+        while queue and queue[0][1].done():
+            queue.popleft()  # answered in time: forget it now rather than at expiry
+        deadline = self._loop.time() + timeout
+        queue.append((deadline, future))
+        if timeout not in self._armed:
+            self._armed.add(timeout)
+            self._loop.call_at(deadline, self._expire, timeout)
+
+    def _expire(self, timeout: float) -> None:
+        self._armed.discard(timeout)
+        queue = self._queues.get(timeout)
+        if queue is None:
+            return
+        now = self._loop.time()
+        while queue:
+            deadline, future = queue[0]
+            if not future.done():
+                if deadline > now:
+                    break
+                future.set_result(False)
+            queue.popleft()
+        if queue:
+            self._armed.add(timeout)
+            self._loop.call_at(queue[0][0], self._expire, timeout)
+        else:
+            del self._queues[timeout]
+
+
 class _Waker:
     """What the core's reader path ``.set()``s: a future, renewed for a second wait."""
 
-    __slots__ = ("future", "loop")
+    __slots__ = ("deadlines", "future", "loop")
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, deadlines: _Deadlines) -> None:
         self.loop = loop
+        self.deadlines = deadlines
         self.future: asyncio.Future[bool] = loop.create_future()
 
     def set(self) -> None:
@@ -66,26 +114,14 @@ class _Waker:
             self.future.set_result(True)
 
     async def wait(self, timeout: float | None) -> bool:
-        """True when set, false when ``timeout`` passed first (no task is created)."""
+        """True when set, false when ``timeout`` passed first."""
         future = self.future
-        if future.done():
-            return True
-        timer = None
-        if timeout is not None:
-            timer = self.loop.call_later(timeout, _expire, future)
-        try:
-            return await future
-        finally:
-            if timer is not None:
-                timer.cancel()
+        if not future.done() and timeout is not None:
+            self.deadlines.add(timeout, future)
+        return await future
 
     def renew(self) -> None:
         self.future = self.loop.create_future()
-
-
-def _expire(future: asyncio.Future[bool]) -> None:
-    if not future.done():
-        future.set_result(False)
 
 
 class _Disconnected:
@@ -101,11 +137,27 @@ class _Connection(asyncio.Protocol):
     def __init__(self, manager: Manager, address: str, max_message_size: int) -> None:
         self.manager = manager
         self.address = address
-        self.protocol = ClientProtocol(max_message_size=max_message_size)
+        self.protocol = ClientProtocol(max_message_size=max_message_size, defer_events=True)
         self.transport: asyncio.Transport | None = None
         self.alive = True
-        self.banner: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._early: list[Message] = []
+        self.loop = asyncio.get_running_loop()
+        self.deadlines = _Deadlines(self.loop)
+        self.banner: asyncio.Future[None] = self.loop.create_future()
+        self._outbox: list[bytes] = []
+
+    def send(self, payload: bytes) -> None:
+        """Write ``payload`` at the end of this turn of the loop, with the turn's others.
+
+        Tasks that send in the same turn (8 callers at once) share one write.
+        """
+        if not self._outbox:
+            self.loop.call_soon(self._flush)
+        self._outbox.append(payload)
+
+    def _flush(self) -> None:
+        outbox, self._outbox = self._outbox, []
+        if self.transport is not None and self.alive:
+            self.transport.write(outbox[0] if len(outbox) == 1 else b"".join(outbox))
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -234,8 +286,9 @@ class Manager:
     async def close(self) -> None:
         """Disconnect and stop every task the Manager started; it cannot be reused.
 
-        Events already received are dispatched first.  Called from a callback, it does not
-        wait for the dispatcher (the callback runs on it).
+        The callback running at that moment finishes; events still waiting for dispatch
+        are discarded (and counted in :attr:`events_dropped`).  Called from a callback, it
+        does not wait for the dispatcher (the callback runs on it).
         """
         if self._closed:
             return
@@ -246,6 +299,7 @@ class Manager:
             await asyncio.gather(self._monitor, return_exceptions=True)
         await self.disconnect()
         if self._dispatcher is not None:
+            self._buffer.discard()
             self._buffer.put_control(_STOP)
             self._wake_dispatcher()
             if self._dispatcher is not current:
@@ -377,12 +431,12 @@ class Manager:
             raise ManagerSocketError("not connected to Asterisk")
         protocol = connection.protocol
         pending = register_action(protocol, request, action_id, kwargs)
-        waker = _Waker(asyncio.get_running_loop())
+        waker = _Waker(connection.loop, connection.deadlines)
         pending.waker = waker
         if self._debug:
             self._logger.debug("sending %r", pending.payload)
         started = time.monotonic()
-        connection.transport.write(pending.payload)
+        connection.send(pending.payload)
         events_timeout = False
         try:
             if not await waker.wait(request.timeout) and not give_up(
@@ -451,7 +505,11 @@ class Manager:
                 await self._dispatch_ready
                 continue
             for message in buffer.take():
-                if message is _STOP:
+                if self._closed and message is not _STOP:
+                    break  # closing: the rest of this batch is discarded too
+                if type(message) is DeferredEvent:
+                    message = message.build()
+                elif message is _STOP:
                     return
                 if isinstance(message, Event):
                     chosen = callbacks.cached(message.name)

@@ -20,6 +20,7 @@ import socket
 import struct
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -34,7 +35,7 @@ from ._frontend import (
 from .errors import Error, ManagerError, ManagerSocketError
 from .events import Event
 from .message import Message
-from .protocol import DEFAULT_MAX_MESSAGE_SIZE, ClientProtocol, PendingAction
+from .protocol import DEFAULT_MAX_MESSAGE_SIZE, ClientProtocol, DeferredEvent, PendingAction
 from .request import Request, Response
 
 __all__ = ["AsteriskInfo", "Callback", "Manager", "banner_info"]
@@ -63,6 +64,32 @@ def banner_info(protocol: ClientProtocol) -> AsteriskInfo | None:
     return AsteriskInfo(name or banner, protocol.asterisk_version)
 
 
+class _Waker:
+    """A one-slot signal from the reader to one waiting caller, on a bare lock.
+
+    Cheaper than ``threading.Event`` (no condition, no Python-level wait loop).  ``set``
+    may run more than once and from several threads; a signal nobody consumed yet is
+    simply kept, so the caller re-checks the action's state after every wake-up.
+    """
+
+    __slots__ = ("_lock",)
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._lock.acquire()
+
+    def set(self) -> None:
+        try:
+            self._lock.release()
+        except RuntimeError:  # already signalled and not yet consumed
+            pass
+
+    def wait(self, timeout: float | None) -> bool:
+        if timeout is None:
+            return self._lock.acquire()
+        return self._lock.acquire(timeout=max(timeout, 0))
+
+
 class _Connection:
     """One socket, its core and its reader thread."""
 
@@ -72,9 +99,30 @@ class _Connection:
         self.address = address
         self.lock = threading.Lock()  # guards the protocol object
         self.write_lock = threading.Lock()
+        self.outbox: deque[bytes] = deque()
         self.reader: threading.Thread | None = None
         self.alive = True
         self.shut = False
+
+    def send(self, payload: bytes) -> None:
+        """Write ``payload``; concurrent callers' payloads go out together.
+
+        Whoever holds the write lock sends everything queued, so 8 threads pinging at once
+        make a few large writes instead of 8 small ones.  A caller that finds the lock
+        taken leaves its payload to the holder, which checks the queue again after it
+        releases the lock, so nothing is stranded.
+        """
+        outbox = self.outbox
+        outbox.append(payload)
+        while outbox:
+            if not self.write_lock.acquire(blocking=False):
+                return
+            try:
+                while outbox:
+                    chunks = [outbox.popleft() for _ in range(len(outbox))]
+                    self.sock.sendall(chunks[0] if len(chunks) == 1 else b"".join(chunks))
+            finally:
+                self.write_lock.release()
 
     def shutdown(self) -> None:
         """Unblock the reader and release the socket (idempotent)."""
@@ -108,6 +156,13 @@ class _DispatchQueue:
         """Queue an item that is never dropped (disconnect notices, the stop mark)."""
         with self._ready:
             self.buffer.put_control(item)
+            self._ready.notify()
+
+    def stop(self, mark: Any) -> None:
+        """Discard what waits and queue ``mark``, so the dispatcher stops next."""
+        with self._ready:
+            self.buffer.discard()
+            self.buffer.put_control(mark)
             self._ready.notify()
 
     def get(self) -> list[Any]:
@@ -188,7 +243,7 @@ class Manager:
             raise ManagerError("this Manager was closed; create a new one")
         self.disconnect()
         address = f"{host}:{port}"
-        protocol = ClientProtocol(max_message_size=self._max_message_size)
+        protocol = ClientProtocol(max_message_size=self._max_message_size, defer_events=True)
         try:
             sock = socket.create_connection((host, port), timeout=timeout)
         except OSError as exc:
@@ -219,7 +274,7 @@ class Manager:
             self._connection = connection
             self._disconnected.clear()
         if pending:
-            self._queue.put([item for item in pending if isinstance(item, Message)])
+            self._queue.put([item for item in pending if not isinstance(item, PendingAction)])
         reader = threading.Thread(
             target=self._read_loop, args=(connection,), name="pystrix-ami-reader", daemon=True
         )
@@ -244,8 +299,10 @@ class Manager:
     def close(self) -> None:
         """Disconnect and stop every thread the Manager started; it cannot be reused.
 
-        Events already received are still dispatched before the dispatcher stops.  Called
-        from a callback, it does not wait for the dispatcher (that is the caller's thread).
+        The callback running at that moment finishes; events still waiting for dispatch
+        are discarded (and counted in :attr:`events_dropped`), so a long backlog cannot
+        hold ``close()`` up.  Called from a callback, it does not wait for the dispatcher
+        (that is the caller's thread).
         """
         if self._closed:
             return
@@ -256,7 +313,7 @@ class Manager:
         if self._monitor is not None and self._monitor is not current:
             self._monitor.join()
         if self._dispatcher is not None:
-            self._queue.put_control(_STOP)
+            self._queue.stop(_STOP)
             if self._dispatcher is not current:
                 self._dispatcher.join()
 
@@ -367,7 +424,7 @@ class Manager:
         connection = self._connection
         if connection is None or not connection.alive:
             raise ManagerSocketError("not connected to Asterisk")
-        waker = threading.Event()
+        waker = _Waker()
         with connection.lock:
             if not connection.alive:
                 raise ManagerSocketError(f"the connection to {connection.address} was lost")
@@ -377,24 +434,25 @@ class Manager:
             self._logger.debug("sending %r", pending.payload)
         started = time.monotonic()
         try:
-            with connection.write_lock:
-                connection.sock.sendall(pending.payload)
+            connection.send(pending.payload)
         except OSError as exc:
             error = ManagerSocketError(f"cannot send to {connection.address}: {exc}")
             self._fail(connection, error)
             raise error from exc
 
+        # The reader changes the action's state before it signals, so re-checking the state
+        # around each wait can neither miss a wake-up nor trust a stale one.
         events_timeout = False
-        if not waker.wait(request.timeout):
+        if not _wait_until(
+            waker, lambda: pending.done or pending.response is not None, request.timeout
+        ):
             with connection.lock:
                 if not give_up(connection.protocol, pending, keep_response=False):
                     return None
-        if pending.error is None and not pending.done:
-            # The response is in; the list is still arriving.  The reader sets ``done``
-            # before it sets the event, so clearing first cannot miss the wake-up.
-            waker.clear()
-            if not pending.done:
-                waker.wait(self._aggregate_timeout)
+        # Once the response is in, a list may still be arriving.
+        if not pending.done and not _wait_until(
+            waker, lambda: pending.done, self._aggregate_timeout
+        ):
             with connection.lock:
                 events_timeout = not give_up(connection.protocol, pending, keep_response=True)
         if pending.error is not None:
@@ -420,7 +478,7 @@ class Manager:
                     return
                 with connection.lock:
                     received = protocol.receive_data(data)
-                batch: list[Message] = []
+                batch: list[Message | DeferredEvent] = []
                 for item in received:
                     if isinstance(item, PendingAction):
                         item.waker.set()
@@ -478,7 +536,11 @@ class Manager:
         get = self._queue.get
         while True:
             for message in get():
-                if message is _STOP:
+                if self._closed and message is not _STOP:
+                    break  # closing: the rest of this batch is discarded too
+                if type(message) is DeferredEvent:
+                    message = message.build()
+                elif message is _STOP:
                     return
                 if isinstance(message, Event):
                     callbacks = self._callbacks.cached(message.name)
@@ -504,6 +566,20 @@ class Manager:
                 function(self, error)
             except Exception:
                 self._logger.exception("disconnect callback %r failed", function)
+
+
+def _wait_until(waker: _Waker, ready: Callable[[], bool], timeout: float | None) -> bool:
+    """Wait on ``waker`` until ``ready()``; false if ``timeout`` seconds pass first."""
+    if ready():
+        return True
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        remaining = None if deadline is None else deadline - time.monotonic()
+        if remaining is not None and remaining <= 0:
+            return ready()
+        waker.wait(remaining)
+        if ready():
+            return True
 
 
 def _set_send_timeout(sock: socket.socket, seconds: float) -> None:

@@ -28,6 +28,7 @@ from .message import Message
 __all__ = [
     "DEFAULT_MAX_MESSAGE_SIZE",
     "ClientProtocol",
+    "DeferredEvent",
     "MessageParser",
     "PendingAction",
     "parse_version",
@@ -45,7 +46,6 @@ _FOLLOWS = b"response: follows"
 # In the Asterisk 13 "Response: Follows" format only these lead the block as headers; the
 # rest is raw command output, which may itself contain colons.
 _FOLLOWS_HEADERS = frozenset({"response", "privilege", "actionid", "message"})
-_FORBIDDEN = re.compile(r"[\r\n\x00]")
 _FOLLOWS_ANYWHERE = re.compile(rb"(?i)response:[ \t]*follows")
 
 
@@ -69,12 +69,18 @@ class MessageParser:
     """
 
     def __init__(
-        self, *, expect_banner: bool = False, max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE
+        self,
+        *,
+        expect_banner: bool = False,
+        max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+        defer_events: bool = False,
     ) -> None:
         self._buffer = bytearray()
         self._scan_from = 0
         self._expect_banner = expect_banner
         self.max_message_size = max_message_size
+        #: Return events as :class:`DeferredEvent` (text only) instead of parsing them.
+        self.defer_events = defer_events
         #: The banner line (without its line ending), once received.
         self.banner: str | None = None
 
@@ -83,7 +89,7 @@ class MessageParser:
         """Bytes received but not yet part of a complete message."""
         return len(self._buffer)
 
-    def feed(self, data: bytes) -> list[Message]:
+    def feed(self, data: bytes) -> list[Any]:
         """Add received bytes; return every message they complete, in order."""
         buffer = self._buffer
         buffer += data
@@ -114,7 +120,7 @@ class MessageParser:
         self._check_size(len(buffer))
         return messages
 
-    def _feed_fast(self, buffer: bytearray, position: int, messages: list[Message]) -> int:
+    def _feed_fast(self, buffer: bytearray, position: int, messages: list[Any]) -> int:
         """Every complete message at once: one decode and one split for the whole read.
 
         Only for data without a legacy ``Response: Follows`` block, whose raw output may
@@ -132,14 +138,18 @@ class MessageParser:
         text = buffer[position:end].decode("utf-8", "replace")
         if "\r" in text:
             text = text.replace("\r\n", "\n")
+        defer = self.defer_events
         for block in text.split("\n\n"):
             if block and block[0] == "\n":
                 block = block.lstrip("\n")  # stray blank lines carry nothing
             if block:
-                messages.append(_build_fast(block))
+                if defer and block.startswith("Event: "):
+                    messages.append(DeferredEvent(block))
+                else:
+                    messages.append(_build_fast(block))
         return end
 
-    def _feed_careful(self, buffer: bytearray, position: int, messages: list[Message]) -> int:
+    def _feed_careful(self, buffer: bytearray, position: int, messages: list[Any]) -> int:
         """Message by message, so that a ``Response: Follows`` block is framed by its
         ``--END COMMAND--`` marker rather than by the blank lines its output may hold."""
         scan_from = max(self._scan_from, position)
@@ -226,6 +236,27 @@ def _build_fast(text: str) -> Message:
     return message
 
 
+class DeferredEvent:
+    """An event framed but not yet parsed: its text, about a fifth of a parsed event's size.
+
+    The Managers queue events for their callbacks in this form, so that a backlog costs
+    little memory and the socket reader does not spend its time parsing; the dispatcher
+    calls :meth:`build` just before the callbacks run.
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def build(self) -> Message:
+        """Parse the event (its class is chosen by its name, as for any event)."""
+        return _build_fast(self.text)
+
+    def __repr__(self) -> str:
+        return f"<DeferredEvent {self.text[:40]!r}>"
+
+
 def _build(text: str) -> Message:
     """Build one message from LF-separated ``text``, line by line (any shape)."""
     first: dict[str, str] = {}
@@ -284,11 +315,12 @@ def _build_follows(block: bytes) -> Message:
 
 
 def _check_header(name: str, value: str) -> None:
+    # Plain substring tests: several times faster than a regex on short strings.
     if not name:
         raise InvalidHeaderError(name, "empty header name")
-    if ":" in name or _FORBIDDEN.search(name):
+    if ":" in name or "\r" in name or "\n" in name or "\x00" in name:
         raise InvalidHeaderError(name, "a header name may not hold ':', CR, LF or NUL")
-    if _FORBIDDEN.search(value):
+    if "\r" in value or "\n" in value or "\x00" in value:
         raise InvalidHeaderError(name, "the value holds CR, LF or NUL")
 
 
@@ -393,8 +425,9 @@ class PendingAction:
 
 
 #: An item out of :meth:`ClientProtocol.receive_data`: an event or orphaned response to
-#: dispatch, or a pending action whose state changed (wake its waiter).
-Received = Message | PendingAction
+#: dispatch (an event may be a :class:`DeferredEvent`), or a pending action whose state
+#: changed (wake its waiter).
+Received = Message | PendingAction | DeferredEvent
 
 
 class ClientProtocol:
@@ -417,8 +450,11 @@ class ClientProtocol:
         *,
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
         action_id_prefix: str | None = None,
+        defer_events: bool = False,
     ) -> None:
-        self._parser = MessageParser(expect_banner=True, max_message_size=max_message_size)
+        self._parser = MessageParser(
+            expect_banner=True, max_message_size=max_message_size, defer_events=defer_events
+        )
         self._pending: dict[str, PendingAction] = {}
         self._lists: dict[str, PendingAction] = {}
         self._prefix = action_id_prefix or secrets.token_hex(4)
@@ -504,6 +540,12 @@ class ClientProtocol:
         out: list[Received] = []
         lists = self._lists
         for message in self._parser.feed(data):
+            if type(message) is DeferredEvent:
+                # Only an event that may belong to an open list must be parsed now.
+                if not lists or "actionid" not in message.text.lower():
+                    out.append(message)
+                    continue
+                message = message.build()
             if isinstance(message, Event):
                 if lists:
                     action_id = message.get("ActionID")
@@ -516,16 +558,18 @@ class ClientProtocol:
         return out
 
     def _response(self, message: Message, out: list[Received]) -> None:
-        action_id = message.get("ActionID")
+        # Exact-case look-ups first: Asterisk's spelling is the common case by far.
+        action_id = dict.get(message, "ActionID") or message.get("ActionID")
         pending = None if action_id is None else self._pending.get(action_id)
         if pending is None or pending.response is not None:
             out.append(message)  # an orphan: nobody is waiting for it
             return
         pending.response = message
-        if message.get("Response") == "Goodbye":
+        if (dict.get(message, "Response") or message.get("Response")) == "Goodbye":
             self.logged_off = True
-        starts_list = (message.get("EventList") or "").lower() == "start"
-        if starts_list and (pending.collect_events or pending.aggregate_name):
+        if (pending.collect_events or pending.aggregate_name) and (
+            message.get("EventList") or ""
+        ).lower() == "start":
             pending.list_open = True
             self._lists[pending.action_id] = pending
             if not pending.collect_events:

@@ -14,7 +14,8 @@ _FAILED = frozenset({"error", "failure", "fail"})
 
 def is_success(response: Message) -> bool:
     """True unless the ``Response`` header says ``Error`` (or ``Failure``)."""
-    return (response.get("Response") or "").lower() not in _FAILED
+    value = dict.get(response, "Response") or response.get("Response") or ""
+    return value.lower() not in _FAILED
 
 
 class Request(dict[str, Any]):
