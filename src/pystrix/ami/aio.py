@@ -125,10 +125,14 @@ class _Waker:
 
 
 class _Disconnected:
-    __slots__ = ("error",)
+    """Queued behind the connection's last events: the dispatcher ends the event
+    iterators there (after those events), and runs the disconnect callbacks if ``notify``."""
 
-    def __init__(self, error: BaseException) -> None:
+    __slots__ = ("error", "notify")
+
+    def __init__(self, error: BaseException, notify: bool) -> None:
         self.error = error
+        self.notify = notify
 
 
 class _Connection(asyncio.Protocol):
@@ -485,9 +489,11 @@ class Manager:
                 self._logger.info("AMI session ended after Logoff: %s", error)
             else:
                 self._logger.warning("AMI connection lost: %s", error)
-            self._buffer.put_control(_Disconnected(error))
+        if self._dispatcher is not None:
+            self._buffer.put_control(_Disconnected(error, notify))
             self._wake_dispatcher()
-        self._end_iterators()
+        else:
+            self._end_iterators()
 
     def _ensure_dispatcher(self) -> None:
         if self._dispatcher is None:
@@ -516,7 +522,9 @@ class Manager:
                     if chosen is None:
                         chosen = callbacks.for_event(message.name)
                 elif isinstance(message, _Disconnected):
-                    await self._run_disconnect_callbacks(message.error)
+                    self._end_iterators()
+                    if message.notify:
+                        await self._run_disconnect_callbacks(message.error)
                     continue
                 else:
                     chosen = tuple(callbacks.orphan)
