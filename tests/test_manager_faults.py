@@ -217,3 +217,26 @@ def test_reader_thread_failure_is_logged_and_releases_waiters(
                 manager.send_action(request)
             assert manager.wait_disconnected(10)
     assert any("connection lost" in record.message for record in caplog.records)
+
+
+def test_debug_logs_never_show_the_secret(flavor: str, caplog: pytest.LogCaptureFixture) -> None:
+    def script(peer: Peer) -> None:
+        while (message := peer.read_message()) is not None:
+            peer.answer(message, "Message: Authentication accepted\r\n")
+
+    manager = make(flavor, debug=True)
+    with ScriptedServer(script) as server, caplog.at_level(logging.DEBUG, logger="pystrix.ami"):
+        manager.connect(server.host, server.port)
+        manager.send_action(core.Login("admin", "plain-secret-123"))
+        manager.send_action(core.Login("admin", "md5-secret-456", challenge="1234"))
+        login = core.Login("admin", "repr-secret-789")
+        assert "repr-secret-789" not in repr(login)
+        manager.close()
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "sending" in logged
+    assert "Username: admin" in logged
+    for secret in ("plain-secret-123", "md5-secret-456"):
+        assert secret not in logged
+    # The MD5 key is a password equivalent for that challenge: masked too.
+    assert "Key: ***" in logged
+    assert "Secret: ***" in logged

@@ -24,6 +24,7 @@ __all__ = [
     "Qualifier",
     "build_response",
     "give_up",
+    "mask_secrets",
     "register_action",
 ]
 
@@ -34,6 +35,15 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 
 #: Event names come from the server: the per-name cache must not grow without bound.
 _CACHE_LIMIT = 4096
+
+
+_SECRET_LINE = re.compile(rb"(?im)^((?:secret|key)[ \t]*:[ \t]*)[^\r\n]*")
+
+
+def mask_secrets(payload: bytes) -> bytes:
+    """``payload`` with the values of ``Secret`` and ``Key`` headers replaced by ``***``,
+    for debug logs: a login must never leave its secret in a log file."""
+    return _SECRET_LINE.sub(rb"\1***", payload)
 
 
 def _event_key(event: type[Event]) -> str:

@@ -34,6 +34,7 @@ from ._frontend import (
     Qualifier,
     build_response,
     give_up,
+    mask_secrets,
     register_action,
 )
 from .errors import Error, ManagerError, ManagerSocketError
@@ -438,7 +439,7 @@ class Manager:
         waker = _Waker(connection.loop, connection.deadlines)
         pending.waker = waker
         if self._debug:
-            self._logger.debug("sending %r", pending.payload)
+            self._logger.debug("sending %r", mask_secrets(pending.payload))
         started = time.monotonic()
         connection.send(pending.payload)
         events_timeout = False

@@ -30,6 +30,7 @@ from ._frontend import (
     Qualifier,
     build_response,
     give_up,
+    mask_secrets,
     register_action,
 )
 from .errors import Error, ManagerError, ManagerSocketError
@@ -431,7 +432,7 @@ class Manager:
             pending = register_action(connection.protocol, request, action_id, kwargs)
             pending.waker = waker
         if self._debug:
-            self._logger.debug("sending %r", pending.payload)
+            self._logger.debug("sending %r", mask_secrets(pending.payload))
         started = time.monotonic()
         try:
             connection.send(pending.payload)

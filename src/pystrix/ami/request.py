@@ -44,6 +44,10 @@ class Request(dict[str, Any]):
         super().__init__()
         self["Action"] = action
 
+    def __repr__(self) -> str:
+        shown = {k: ("***" if k.lower() in ("secret", "key") else v) for k, v in self.items()}
+        return f"<{type(self).__name__} {shown!r}>"
+
     @property
     def action(self) -> str:
         """The ``Action`` header."""
