@@ -80,6 +80,12 @@ class AioFacade:
 
         self._call(lambda: self.aio.register_disconnect_callback(wrapper))
 
+    def register_reconnect_callback(self, function: Any) -> None:
+        def wrapper(manager: Any) -> Any:
+            return function(self)
+
+        self._call(lambda: self.aio.register_reconnect_callback(wrapper))
+
     def monitor_connection(self, interval: float = 2.5) -> None:
         self._call(lambda: self.aio.monitor_connection(interval))
 

@@ -8,9 +8,11 @@ their own way of waiting (threads or the event loop).
 
 from __future__ import annotations
 
+import random
 import re
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from .events import Event
@@ -252,3 +254,92 @@ def give_up(protocol: ClientProtocol, pending: PendingAction, keep_response: boo
         return True
     protocol.abandon(pending.action_id)
     return False
+
+
+@dataclass(frozen=True)
+class ReconnectPolicy:
+    """How a Manager reconnects after it lost its connection (not after ``close()``).
+
+    Attempts wait ``initial_delay`` seconds, then ``multiplier`` times longer each time, up
+    to ``max_delay``, each delay varied by up to ``jitter`` (a fraction) either way so that
+    many clients do not reconnect in step.  ``max_attempts`` of ``None`` retries forever.
+    """
+
+    initial_delay: float = 0.5
+    max_delay: float = 30.0
+    multiplier: float = 2.0
+    jitter: float = 0.25
+    max_attempts: int | None = None
+
+    def delays(self) -> Iterator[float]:
+        """The wait before each attempt."""
+        delay = self.initial_delay
+        attempt = 0
+        while self.max_attempts is None or attempt < self.max_attempts:
+            attempt += 1
+            spread = delay * self.jitter
+            yield max(0.0, delay + random.uniform(-spread, spread))
+            delay = min(delay * self.multiplier, self.max_delay)
+
+
+def reconnect_policy(reconnect: bool | ReconnectPolicy) -> ReconnectPolicy | None:
+    """The policy a Manager's ``reconnect`` argument stands for."""
+    if isinstance(reconnect, ReconnectPolicy):
+        return reconnect
+    return ReconnectPolicy() if reconnect else None
+
+
+class SessionMemory:
+    """What a reconnect must do again: the login, the event mask and the filters.
+
+    The Manager shows it every answered request; :meth:`replay` lists the requests to send
+    on a new connection, in order.  A login that used a challenge is redone with a fresh
+    challenge, which needs the secret the ``Login`` kept for that purpose.
+    """
+
+    def __init__(self) -> None:
+        self.login: Request | None = None
+        self.events: Request | None = None
+        self.filters: list[Request] = []
+
+    def remember(self, request: Request, response: Message) -> None:
+        """Note ``request`` if it shapes the session and Asterisk accepted it."""
+        if not is_success(response):
+            return
+        action = request.action.lower()
+        if action == "login":
+            self.login = request
+        elif action == "events":
+            self.events = request
+        elif action == "filter":
+            operation = str(request.get("Operation", "Add")).lower()
+            if operation == "add" and request not in self.filters:
+                self.filters.append(request)
+
+    def needs_challenge(self) -> bool:
+        """True if the login to redo is an MD5 one: fetch a Challenge token first."""
+        login = self.login
+        return login is not None and "Key" in login and getattr(login, "secret", None) is not None
+
+    def replay(self, token: str | None) -> list[Request]:
+        """The requests that restore the session, given a fresh challenge ``token`` when
+        :meth:`needs_challenge` said so."""
+        requests: list[Request] = []
+        login = self.login
+        if login is not None:
+            secret = getattr(login, "secret", None)
+            if "Key" in login and secret is not None:
+                from .core import Login  # the catalog imports this module: import late
+
+                if token is not None:
+                    login = Login(
+                        str(login["Username"]),
+                        secret,
+                        events=str(login.get("Events", "on")).lower() != "off",
+                        challenge=token,
+                    )
+            requests.append(login)
+        if self.events is not None:
+            requests.append(self.events)
+        requests.extend(self.filters)
+        return requests

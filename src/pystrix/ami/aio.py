@@ -32,9 +32,12 @@ from ._frontend import (
     BoundedBatches,
     CallbackRegistry,
     Qualifier,
+    ReconnectPolicy,
+    SessionMemory,
     build_response,
     give_up,
     mask_secrets,
+    reconnect_policy,
     register_action,
 )
 from .errors import Error, ManagerError, ManagerSocketError
@@ -136,6 +139,10 @@ class _Disconnected:
         self.notify = notify
 
 
+class _Reconnected:
+    __slots__ = ()
+
+
 class _Connection(asyncio.Protocol):
     """One connection: the transport, the core, and the glue between them."""
 
@@ -217,6 +224,7 @@ class Manager:
         *,
         event_queue_size: int = 100_000,
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+        reconnect: bool | ReconnectPolicy = False,
     ) -> None:
         self._debug = debug
         self._logger = logger if logger is not None else logging.getLogger("pystrix.ami")
@@ -233,6 +241,11 @@ class Manager:
         self._dispatcher: asyncio.Task[None] | None = None
         self._monitor: asyncio.Task[None] | None = None
         self._iterators: list[asyncio.Queue[Any]] = []
+        self._policy = reconnect_policy(reconnect)
+        self._session = SessionMemory()
+        self._target: tuple[str, int, float] | None = None
+        self._reconnector: asyncio.Task[None] | None = None
+        self._reconnect_callbacks: list[Callable[[Manager], Awaitable[Any] | Any]] = []
 
     async def __aenter__(self) -> Manager:
         return self
@@ -275,6 +288,7 @@ class Manager:
             self._disconnected = asyncio.Event()
         self._disconnected.clear()
         self._connection = connection
+        self._target = (host, port, timeout)
         self._ensure_dispatcher()
 
     async def disconnect(self) -> None:
@@ -299,9 +313,10 @@ class Manager:
             return
         self._closed = True
         current = asyncio.current_task()
-        if self._monitor is not None and self._monitor is not current:
-            self._monitor.cancel()
-            await asyncio.gather(self._monitor, return_exceptions=True)
+        for task in (self._monitor, self._reconnector):
+            if task is not None and task is not current:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         await self.disconnect()
         if self._dispatcher is not None:
             self._buffer.discard()
@@ -374,6 +389,11 @@ class Manager:
         """Call ``function(manager, error)`` when a connection ends for any reason other
         than :meth:`disconnect` or :meth:`close`."""
         self._disconnect_callbacks.append(function)
+
+    def register_reconnect_callback(self, function: Callable[[Manager], Any]) -> None:
+        """Call ``function(manager)`` (awaited if it returns an awaitable) each time the
+        Manager has reconnected and restored its session (see ``reconnect``)."""
+        self._reconnect_callbacks.append(function)
 
     @property
     def events_dropped(self) -> int:
@@ -457,6 +477,8 @@ class Manager:
             raise
         if pending.error is not None:
             raise ManagerSocketError(str(pending.error)) from pending.error
+        assert pending.response is not None
+        self._session.remember(request, pending.response)
         return build_response(pending, request, time.monotonic() - started, events_timeout)
 
     # -- dispatching ---------------------------------------------------------------------
@@ -490,11 +512,57 @@ class Manager:
                 self._logger.info("AMI session ended after Logoff: %s", error)
             else:
                 self._logger.warning("AMI connection lost: %s", error)
+            if self._policy is not None and not self._closed:
+                self._start_reconnect()
         if self._dispatcher is not None:
             self._buffer.put_control(_Disconnected(error, notify))
             self._wake_dispatcher()
         else:
             self._end_iterators()
+
+    # -- reconnecting --------------------------------------------------------------------
+
+    def _start_reconnect(self) -> None:
+        if self._reconnector is not None and not self._reconnector.done():
+            return
+        self._reconnector = asyncio.get_running_loop().create_task(
+            self._reconnect_loop(), name="pystrix-ami-reconnect"
+        )
+
+    async def _reconnect_loop(self) -> None:
+        from .core import Challenge, ManagerAuthError
+
+        assert self._policy is not None and self._target is not None
+        host, port, timeout = self._target
+        attempt = 0
+        for delay in self._policy.delays():
+            await asyncio.sleep(delay)  # the back-off timer; close() cancels it
+            if self._closed:
+                return
+            attempt += 1
+            try:
+                await self.connect(host, port, timeout)
+                token = None
+                if self._session.needs_challenge():
+                    answer = await self.send_action(Challenge())
+                    token = None if answer is None else answer.response.get("Challenge")
+                for request in self._session.replay(token):
+                    if await self.send_action(request) is None:
+                        raise ManagerSocketError(f"no answer to {request.action} on reconnect")
+            except ManagerAuthError as exc:
+                self._logger.error("reconnected to %s:%s but the login failed: %s", host, port, exc)
+                await self.disconnect()
+                return
+            except Error as exc:
+                self._logger.info(
+                    "reconnect attempt %d to %s:%s failed: %s", attempt, host, port, exc
+                )
+                continue
+            self._logger.warning("AMI connection restored after %d attempt(s)", attempt)
+            self._buffer.put_control(_Reconnected())
+            self._wake_dispatcher()
+            return
+        self._logger.error("gave up reconnecting to %s:%s after %d attempts", host, port, attempt)
 
     def _ensure_dispatcher(self) -> None:
         if self._dispatcher is None:
@@ -527,6 +595,9 @@ class Manager:
                     if message.notify:
                         await self._run_disconnect_callbacks(message.error)
                     continue
+                elif isinstance(message, _Reconnected):
+                    await self._run_reconnect_callbacks()
+                    continue
                 else:
                     chosen = tuple(callbacks.orphan)
                 for function in chosen:
@@ -538,6 +609,15 @@ class Manager:
                         self._logger.exception(
                             "callback %r failed on %s", function, getattr(message, "name", "?")
                         )
+
+    async def _run_reconnect_callbacks(self) -> None:
+        for function in list(self._reconnect_callbacks):
+            try:
+                result = function(self)
+                if result is not None and inspect.isawaitable(result):
+                    await result
+            except Exception:
+                self._logger.exception("reconnect callback %r failed", function)
 
     async def _run_disconnect_callbacks(self, error: BaseException) -> None:
         for function in list(self._disconnect_callbacks):

@@ -28,9 +28,12 @@ from ._frontend import (
     BoundedBatches,
     CallbackRegistry,
     Qualifier,
+    ReconnectPolicy,
+    SessionMemory,
     build_response,
     give_up,
     mask_secrets,
+    reconnect_policy,
     register_action,
 )
 from .errors import Error, ManagerError, ManagerSocketError
@@ -181,6 +184,10 @@ class _Disconnected:
         self.error = error
 
 
+class _Reconnected:
+    __slots__ = ()
+
+
 _STOP = object()
 
 
@@ -210,6 +217,7 @@ class Manager:
         *,
         event_queue_size: int = 100_000,
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+        reconnect: bool | ReconnectPolicy = False,
     ) -> None:
         self._debug = debug
         self._logger = logger if logger is not None else logging.getLogger("pystrix.ami")
@@ -230,6 +238,13 @@ class Manager:
         self._dispatcher: threading.Thread | None = None
         self._monitor: threading.Thread | None = None
         self._monitor_stop = threading.Event()
+
+        self._policy = reconnect_policy(reconnect)
+        self._session = SessionMemory()
+        self._target: tuple[str, int, float] | None = None
+        self._reconnector: threading.Thread | None = None
+        self._reconnect_stop = threading.Event()
+        self._reconnect_callbacks: list[Callable[[Manager], Any]] = []
 
     # -- connection ----------------------------------------------------------------------
 
@@ -270,6 +285,7 @@ class Manager:
         if self._debug:
             self._logger.debug("connected to %s: %s", address, protocol.banner)
         connection = _Connection(sock, protocol, address)
+        self._target = (host, port, timeout)
         self._ensure_dispatcher()
         with self._state_lock:
             self._connection = connection
@@ -309,8 +325,11 @@ class Manager:
             return
         self._closed = True
         self._monitor_stop.set()
+        self._reconnect_stop.set()
         self.disconnect()
         current = threading.current_thread()
+        if self._reconnector is not None and self._reconnector is not current:
+            self._reconnector.join()
         if self._monitor is not None and self._monitor is not current:
             self._monitor.join()
         if self._dispatcher is not None:
@@ -394,6 +413,12 @@ class Manager:
         with self._callbacks_lock:
             self._disconnect_callbacks.append(function)
 
+    def register_reconnect_callback(self, function: Callable[[Manager], Any]) -> None:
+        """Call ``function(manager)`` on the dispatcher thread each time the Manager has
+        reconnected and restored its session (see ``reconnect``)."""
+        with self._callbacks_lock:
+            self._reconnect_callbacks.append(function)
+
     @property
     def events_dropped(self) -> int:
         """Events dropped because callbacks fell ``event_queue_size`` events behind."""
@@ -459,6 +484,8 @@ class Manager:
         if pending.error is not None:
             raise ManagerSocketError(str(pending.error)) from pending.error
         with connection.lock:
+            assert pending.response is not None
+            self._session.remember(request, pending.response)
             return build_response(pending, request, time.monotonic() - started, events_timeout)
 
     # -- reading and dispatching ---------------------------------------------------------
@@ -525,6 +552,54 @@ class Manager:
             else:
                 self._logger.warning("AMI connection lost: %s", error)
             self._queue.put_control(_Disconnected(error))
+            if self._policy is not None and not self._closed:
+                self._start_reconnect()
+
+    # -- reconnecting --------------------------------------------------------------------
+
+    def _start_reconnect(self) -> None:
+        with self._state_lock:
+            if self._reconnector is not None and self._reconnector.is_alive():
+                return
+            self._reconnect_stop.clear()
+            self._reconnector = threading.Thread(
+                target=self._reconnect_loop, name="pystrix-ami-reconnect", daemon=True
+            )
+            self._reconnector.start()
+
+    def _reconnect_loop(self) -> None:
+        from .core import Challenge, ManagerAuthError
+
+        assert self._policy is not None and self._target is not None
+        host, port, timeout = self._target
+        attempt = 0
+        for delay in self._policy.delays():
+            # Event.wait is the back-off timer; close() cuts it short.
+            if self._reconnect_stop.wait(delay) or self._closed:
+                return
+            attempt += 1
+            try:
+                self.connect(host, port, timeout)
+                token = None
+                if self._session.needs_challenge():
+                    answer = self.send_action(Challenge())
+                    token = None if answer is None else answer.response.get("Challenge")
+                for request in self._session.replay(token):
+                    if self.send_action(request) is None:
+                        raise ManagerSocketError(f"no answer to {request.action} on reconnect")
+            except ManagerAuthError as exc:
+                self._logger.error("reconnected to %s:%s but the login failed: %s", host, port, exc)
+                self.disconnect()
+                return
+            except Error as exc:
+                self._logger.info(
+                    "reconnect attempt %d to %s:%s failed: %s", attempt, host, port, exc
+                )
+                continue
+            self._logger.warning("AMI connection restored after %d attempt(s)", attempt)
+            self._queue.put_control(_Reconnected())
+            return
+        self._logger.error("gave up reconnecting to %s:%s after %d attempts", host, port, attempt)
 
     def _ensure_dispatcher(self) -> None:
         if self._dispatcher is None:
@@ -551,6 +626,9 @@ class Manager:
                 elif isinstance(message, _Disconnected):
                     self._run_disconnect_callbacks(message.error)
                     continue
+                elif isinstance(message, _Reconnected):
+                    self._run_reconnect_callbacks()
+                    continue
                 else:
                     callbacks = tuple(self._callbacks.orphan)
                 for function in callbacks:
@@ -560,6 +638,13 @@ class Manager:
                         self._logger.exception(
                             "callback %r failed on %s", function, getattr(message, "name", "?")
                         )
+
+    def _run_reconnect_callbacks(self) -> None:
+        for function in list(self._reconnect_callbacks):
+            try:
+                function(self)
+            except Exception:
+                self._logger.exception("reconnect callback %r failed", function)
 
     def _run_disconnect_callbacks(self, error: BaseException) -> None:
         for function in list(self._disconnect_callbacks):
