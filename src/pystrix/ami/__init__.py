@@ -1,11 +1,26 @@
 """The Asterisk Manager Interface: the pystrix 1.x API on a sans-I/O core.
 
-``Manager`` is the threaded client; actions live in :mod:`pystrix.ami.core` and events in
-:mod:`pystrix.ami.core_events`.  :mod:`pystrix.ami.protocol` is the I/O-free core that
-every front-end shares.
+``Manager`` is the threaded client; actions live in :mod:`pystrix.ami.core` (and
+:mod:`~pystrix.ami.pjsip`, :mod:`~pystrix.ami.app_confbridge`, :mod:`~pystrix.ami.app_meetme`,
+:mod:`~pystrix.ami.dahdi`), events in the matching ``*_events`` modules, and
+:mod:`pystrix.ami.catalog` finds any of them by name.  :mod:`pystrix.ami.protocol` is the
+I/O-free core that every front-end shares.
 """
 
-from . import core, core_events
+from . import (
+    app_confbridge,
+    app_confbridge_events,
+    app_meetme,
+    app_meetme_events,
+    catalog,
+    core,
+    core_events,
+    dahdi,
+    dahdi_events,
+    pjsip,
+    pjsip_events,
+)
+from .action import Action
 from .errors import (
     Error,
     InvalidHeaderError,
@@ -33,6 +48,7 @@ __all__ = [
     "KEY_EVENT",
     "KEY_RESPONSE",
     "RESPONSE_GENERIC",
+    "Action",
     "Aggregate",
     "AsteriskInfo",
     "Error",
@@ -48,6 +64,15 @@ __all__ = [
     "Request",
     "Response",
     "ResponseEvents",
+    "app_confbridge",
+    "app_confbridge_events",
+    "app_meetme",
+    "app_meetme_events",
+    "catalog",
     "core",
     "core_events",
+    "dahdi",
+    "dahdi_events",
+    "pjsip",
+    "pjsip_events",
 ]

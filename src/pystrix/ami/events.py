@@ -10,19 +10,35 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from .message import Message
+from .message import Message, convert_value
 
 __all__ = ["Aggregate", "Event", "event_class_for", "registered_event_classes"]
 
 _REGISTRY: dict[str, type[Event]] = {}
 
 
-class Event(Message):
+class _EventType(type):
+    """Gives every event class empty ``__slots__`` unless it declares its own.
+
+    Events are built for every message received; without a per-instance ``__dict__``
+    they are smaller and quicker to make, and the catalog's classes stay one-liners.
+    """
+
+    def __new__(
+        mcls, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any
+    ) -> _EventType:
+        namespace.setdefault("__slots__", ())
+        return super().__new__(mcls, name, bases, namespace, **kwargs)
+
+
+class Event(Message, metaclass=_EventType):
     """An AMI event (a message with an ``Event`` header).
 
-    Subclasses may list headers to convert in :meth:`process`: ``int_headers``,
-    ``float_headers`` and ``bool_headers``.  Conversion never drops an event: a value that
-    does not convert is left as the string received.
+    Subclasses list the headers that have a type in ``int_headers``, ``float_headers``,
+    ``bool_headers``, ``time_headers`` and ``duration_headers`` (inherited ones included);
+    :meth:`~pystrix.ami.message.Message.typed` and :meth:`process` convert them.
+    Conversion never drops an event: a value that does not convert is left as the string
+    received, and headers a class does not expect are kept as they are.
     """
 
     __slots__ = ()
@@ -30,6 +46,8 @@ class Event(Message):
     int_headers: ClassVar[tuple[str, ...]] = ()
     float_headers: ClassVar[tuple[str, ...]] = ()
     bool_headers: ClassVar[tuple[str, ...]] = ()
+    time_headers: ClassVar[tuple[str, ...]] = ()
+    duration_headers: ClassVar[tuple[str, ...]] = ()
 
     @property
     def name(self) -> str:
@@ -42,40 +60,44 @@ class Event(Message):
         name = cls.__dict__.get("event_name") or cls.__name__
         cls.event_name = name
         _REGISTRY[name.lower()] = cls
+        # Computed once per class, so typed access costs one dict look-up per header.
+        kinds = _inherited_kinds(cls)
+        for kind, names in (
+            ("int", cls.int_headers),
+            ("float", cls.float_headers),
+            ("bool", cls.bool_headers),
+            ("time", cls.time_headers),
+            ("duration", cls.duration_headers),
+        ):
+            for header in names:
+                kinds[header.lower()] = kind
+        cls.header_kinds = kinds
 
     def process(self) -> tuple[dict[str, Any], list[str]]:
-        """The headers with known numeric and boolean values converted, and ``data``.
+        """The headers with known numbers, booleans and times converted, and ``data``.
 
         Returns ``(headers, data)`` as pystrix 1.x did; the event itself is not changed.
+        Each value is what :meth:`~pystrix.ami.message.Message.typed` gives.
         """
         headers: dict[str, Any] = dict(self)
-        for key in self.int_headers:
-            value = headers.get(key)
-            if value is not None:
+        kinds = self.header_kinds
+        for key, value in headers.items():
+            kind = kinds.get(key.lower())
+            if kind is not None:
                 try:
-                    headers[key] = int(value)
+                    headers[key] = convert_value(kind, value)
                 except ValueError:
                     pass
-        for key in self.float_headers:
-            value = headers.get(key)
-            if value is not None:
-                try:
-                    headers[key] = float(value)
-                except ValueError:
-                    pass
-        for key in self.bool_headers:
-            value = headers.get(key)
-            if value is not None:
-                lowered = value.lower()
-                if lowered in _TRUE:
-                    headers[key] = True
-                elif lowered in _FALSE:
-                    headers[key] = False
         return headers, list(self.data)
 
 
-_TRUE = frozenset({"yes", "true", "on", "1", "y"})
-_FALSE = frozenset({"no", "false", "off", "0", "n"})
+def _inherited_kinds(cls: type[Event]) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for base in reversed(cls.__mro__[1:]):
+        kinds = base.__dict__.get("header_kinds")
+        if kinds is not None:
+            merged.update(kinds)
+    return merged
 
 
 class Aggregate(Event):

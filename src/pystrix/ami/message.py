@@ -10,10 +10,18 @@ gives every header, in order, as it arrived.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, TypeVar, overload
 
-__all__ = ["EVENT_GENERIC", "RESPONSE_GENERIC", "Message", "split_header_line"]
+__all__ = [
+    "COMMON_HEADER_KINDS",
+    "EVENT_GENERIC",
+    "RESPONSE_GENERIC",
+    "Message",
+    "convert_value",
+    "split_header_line",
+]
 
 #: The ``name`` of a message that carries neither ``Event`` nor ``Response``.
 EVENT_GENERIC = "Generic Event"
@@ -21,6 +29,78 @@ EVENT_GENERIC = "Generic Event"
 RESPONSE_GENERIC = "Generic Response"
 
 _T = TypeVar("_T")
+
+_TRUE = frozenset({"yes", "true", "on", "1", "y", "t"})
+_FALSE = frozenset({"no", "false", "off", "0", "n", "f"})
+
+#: Headers whose meaning is the same wherever they appear, lower-cased, with their kind
+#: (see :func:`convert_value`).  Event classes add their own in ``header_kinds``.
+COMMON_HEADER_KINDS: Mapping[str, str] = {
+    "listitems": "int",
+    "items": "int",
+    "eventversion": "int",
+    "uptime": "int",
+    "lastreload": "int",
+    "timestamp": "time",
+    "eventtv": "time",
+    "sessiontv": "time",
+    "newmessages": "int",
+    "oldmessages": "int",
+    "urgmessages": "int",
+}
+
+
+def _to_time(text: str) -> datetime.datetime | None:
+    """An AMI time: epoch seconds (``0`` means never: ``None``) or an ISO 8601 stamp."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        pass
+    else:
+        if seconds == 0:
+            return None
+        return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc)
+    stamp = text.strip()
+    # Asterisk writes "+0000"; fromisoformat before 3.11 wants "+00:00".
+    if len(stamp) > 5 and stamp[-5] in "+-" and stamp[-4:].isdigit():
+        stamp = f"{stamp[:-2]}:{stamp[-2:]}"
+    return datetime.datetime.fromisoformat(stamp)
+
+
+def _to_bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ValueError(text)
+
+
+def _to_duration(text: str) -> int:
+    """``HH:MM:SS`` (or plain seconds) as seconds."""
+    total = 0
+    for part in text.strip().split(":"):
+        total = total * 60 + int(part)
+    return total
+
+
+_CONVERTERS: dict[str, Any] = {
+    "int": int,
+    "float": float,
+    "bool": _to_bool,
+    "time": _to_time,
+    "duration": _to_duration,
+}
+
+
+def convert_value(kind: str, text: str) -> Any:
+    """``text`` as ``kind``: ``int``, ``float``, ``bool`` (yes/no, true/false, 1/0, on/off),
+    ``time`` (an aware :class:`datetime.datetime`, from epoch seconds or ISO 8601; ``None``
+    for ``0``, which Asterisk uses for "never") or ``duration`` (``HH:MM:SS`` in seconds).
+
+    Raises :class:`ValueError` when the text does not convert.
+    """
+    return _CONVERTERS[kind](text)
 
 
 def split_header_line(line: str) -> tuple[str, str] | None:
@@ -57,6 +137,8 @@ class Message(dict[str, str]):
 
     #: The event name a subclass stands for; ``None`` on generic messages.
     event_name: ClassVar[str | None] = None
+    #: Lower-cased header name to kind, for :meth:`typed` (event classes extend it).
+    header_kinds: ClassVar[Mapping[str, str]] = COMMON_HEADER_KINDS
 
     _data: list[str] | None
     _pairs: list[tuple[str, str]] | None
@@ -147,6 +229,74 @@ class Message(dict[str, str]):
         if self._pairs is not None:
             return list(self._pairs)
         return list(dict.items(self))
+
+    # -- typed access ------------------------------------------------------------------
+
+    def typed(self, key: str, default: Any = None) -> Any:
+        """Header ``key`` converted to its known type, else the string; ``default`` if absent.
+
+        The known types are the class's ``header_kinds`` (numbers, booleans, times; see
+        :func:`convert_value`).  A value that does not convert is returned as received.
+        """
+        value = self.get(key)
+        if value is None:
+            return default
+        kind = self.header_kinds.get(key.lower())
+        if kind is None:
+            return value
+        try:
+            return convert_value(kind, value)
+        except ValueError:
+            return value
+
+    def _convert(self, kind: str, key: str, default: Any) -> Any:
+        value = self.get(key)
+        if value is None:
+            return default
+        try:
+            return convert_value(kind, value)
+        except ValueError:
+            return default
+
+    def get_int(self, key: str, default: int | None = None) -> int | None:
+        """Header ``key`` as an ``int``; ``default`` if absent or not a number."""
+        result: int | None = self._convert("int", key, default)
+        return result
+
+    def get_float(self, key: str, default: float | None = None) -> float | None:
+        """Header ``key`` as a ``float``; ``default`` if absent or not a number."""
+        result: float | None = self._convert("float", key, default)
+        return result
+
+    def get_bool(self, key: str, default: bool | None = None) -> bool | None:
+        """Header ``key`` as a ``bool`` (yes/no, true/false, 1/0, on/off); else ``default``."""
+        result: bool | None = self._convert("bool", key, default)
+        return result
+
+    def get_time(
+        self, key: str, default: datetime.datetime | None = None
+    ) -> datetime.datetime | None:
+        """Header ``key`` as an aware ``datetime`` (epoch seconds or ISO 8601; ``0`` is
+        ``None``); ``default`` if absent or not a time."""
+        result: datetime.datetime | None = self._convert("time", key, default)
+        return result
+
+    @property
+    def variables(self) -> dict[str, str]:
+        """The ``ChanVariable`` and ``Variable`` headers of the form ``NAME=value``, as a dict.
+
+        Asterisk repeats these headers, one per variable (a ``Status`` event with
+        ``Variables``, channel events with ``channelvars``); ``VarSet``'s ``Variable: NAME``
+        (no ``=``) is not one of them.  A name set twice keeps its last value.
+        """
+        found: dict[str, str] = {}
+        for key, value in self.header_pairs():
+            lowered = key.lower()
+            if lowered in ("chanvariable", "variable") or lowered.startswith("chanvariable("):
+                name, sep, text = value.partition("=")
+                if sep:
+                    found[name] = text
+        return found
 
     # -- pystrix 1.x attributes --------------------------------------------------------
 
