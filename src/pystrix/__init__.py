@@ -1,11 +1,12 @@
-"""pystrix: the Asterisk Manager Interface (AMI) for Python 3.
+"""pystrix: the Asterisk Manager Interface (AMI) and Gateway Interface (AGI) for Python 3.
 
-``import pystrix`` makes ``pystrix.ami`` available, as the pystrix 1.x examples expect.
+``import pystrix`` makes ``pystrix.ami`` and ``pystrix.agi`` available, as the pystrix 1.x
+examples expect.
 """
 
-from . import ami
+from . import agi, ami
 
 __version__ = "2.0.0.dev0"
 VERSION = __version__
 
-__all__ = ["VERSION", "__version__", "ami"]
+__all__ = ["VERSION", "__version__", "agi", "ami"]

@@ -1,0 +1,68 @@
+"""The script-handler registry both FastAGI servers share.
+
+Handlers are tried in registration order; the first whose pattern matches the script path
+(with :meth:`re.Pattern.match`, so from the start) wins, else the default handler
+(registered with ``None``) is used.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Generic, TypeVar
+
+__all__ = ["ScriptHandlers"]
+
+_H = TypeVar("_H")
+
+
+class ScriptHandlers(Generic[_H]):
+    """Thread-safe ``pattern -> handler`` table with a default handler."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._handlers: list[tuple[re.Pattern[str], _H]] = []
+        self._default: _H | None = None
+
+    def register(self, regex: str | re.Pattern[str] | None, handler: _H) -> None:
+        """Add (or replace, keeping its place) the handler for ``regex``."""
+        with self._lock:
+            if regex is None:
+                self._default = handler
+                return
+            pattern = re.compile(regex) if isinstance(regex, str) else regex
+            for index, (known, _) in enumerate(self._handlers):
+                if known.pattern == pattern.pattern and known.flags == pattern.flags:
+                    self._handlers[index] = (pattern, handler)
+                    return
+            self._handlers.append((pattern, handler))
+
+    def unregister(self, regex: str | re.Pattern[str] | None) -> bool:
+        """Remove the handler for ``regex`` (``None``: the default); false if absent."""
+        with self._lock:
+            if regex is None:
+                found = self._default is not None
+                self._default = None
+                return found
+            text = regex if isinstance(regex, str) else regex.pattern
+            before = len(self._handlers)
+            self._handlers = [entry for entry in self._handlers if entry[0].pattern != text]
+            return len(self._handlers) != before
+
+    def clear(self) -> None:
+        """Remove every handler, the default one included."""
+        with self._lock:
+            self._handlers = []
+            self._default = None
+
+    def lookup(
+        self, script_path: str
+    ) -> tuple[re.Pattern[str] | None, re.Match[str] | None, _H | None]:
+        """``(pattern, match, handler)`` for ``script_path``; ``(None, None, default)``
+        when no pattern matches."""
+        with self._lock:
+            for pattern, handler in self._handlers:
+                match = pattern.match(script_path)
+                if match is not None:
+                    return pattern, match, handler
+            return None, None, self._default

@@ -1,0 +1,269 @@
+"""AsyncAGI: AGI commands over AMI for a channel parked in ``AGI(agi:async)``.
+
+Asterisk announces such a channel with an ``AsyncAGIStart`` event (its ``Env`` is the
+URL-encoded environment block), runs each command sent with the ``AGI`` action, reports
+its reply in an ``AsyncAGIExec`` event (``Result``: the URL-encoded reply, ``CommandID``:
+the action's), and sends ``AsyncAGIEnd`` when the channel leaves AsyncAGI.
+
+The I/O-free part is :class:`AGIAction` (the action) with :func:`exec_reply` and
+:func:`start_environment` (the events); :class:`AsyncAGI` (threaded
+:class:`pystrix.ami.Manager`) and :class:`AioAsyncAGI` (:class:`pystrix.ami.aio.Manager`)
+wrap them with the FastAGI ``execute`` semantics::
+
+    with AsyncAGI(manager, "SIP/100-00000001") as agi:
+        agi.execute(core.Answer())
+        digit = agi.execute(core.WaitForDigit(5000))
+
+``execute`` must not be called from a Manager callback: the callback thread is the one
+that delivers the ``AsyncAGIExec`` event it would wait for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import secrets
+import threading
+from collections.abc import Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import unquote
+
+from ..ami.request import Request
+from .errors import AGIAppError, AGIHangup, AGIProtocolError, AGITimeoutError
+from .protocol import Action, AGIProtocol, Environment, Reply
+
+if TYPE_CHECKING:
+    from ..ami import aio
+    from ..ami.manager import Manager
+
+__all__ = [
+    "AGIAction",
+    "AioAsyncAGI",
+    "AsyncAGI",
+    "exec_reply",
+    "new_command_id",
+    "start_environment",
+]
+
+_T = TypeVar("_T")
+_ids = itertools.count(1)
+_PREFIX = secrets.token_hex(4)
+
+
+def new_command_id() -> str:
+    """A CommandID unique to this process (it ties an AsyncAGIExec to its command)."""
+    return f"pystrix-{_PREFIX}-{next(_ids)}"
+
+
+class AGIAction(Request):
+    """The AMI ``AGI`` action: queue ``command`` (an AGI command object or line) on
+    ``channel``.  The response only says it was queued; the reply comes in
+    ``AsyncAGIExec`` with the same ``CommandID``."""
+
+    def __init__(
+        self, channel: str, command: Action[Any] | str, command_id: str | None = None
+    ) -> None:
+        super().__init__("AGI")
+        line = AGIProtocol.command_bytes(command).decode("utf-8").rstrip("\n")
+        self["Channel"] = channel
+        self["Command"] = line
+        self["CommandID"] = command_id or new_command_id()
+
+    @property
+    def command_id(self) -> str:
+        """The ``CommandID`` sent."""
+        return str(self["CommandID"])
+
+
+def exec_reply(event: Mapping[str, Any]) -> Reply:
+    """The AGI reply an ``AsyncAGIExec`` event carries (its ``Result``, decoded)."""
+    text = unquote(str(event.get("Result") or ""))
+    protocol = AGIProtocol(expect_environment=False)
+    protocol.receive_data(text.encode("utf-8"))
+    protocol.receive_eof()
+    while (item := protocol.next_event()) is not None:
+        if isinstance(item, Reply):
+            return item
+    raise AGIProtocolError(f"AsyncAGIExec without a reply: {text!r}")
+
+
+def start_environment(event: Mapping[str, Any]) -> Environment:
+    """The environment an ``AsyncAGIStart`` event carries (its ``Env``, decoded)."""
+    text = unquote(str(event.get("Env") or ""))
+    protocol = AGIProtocol()
+    protocol.receive_data(text.encode("utf-8"))
+    protocol.receive_eof()
+    item = protocol.next_event()
+    if not isinstance(item, Environment):
+        raise AGIProtocolError("AsyncAGIStart without an environment")
+    return item
+
+
+def _check_queued(response: Any, channel: str) -> None:
+    if response is None:
+        raise AGITimeoutError(f"no answer to the AGI action for {channel}")
+    if not response.success:
+        message = response.response.get("Message") or "refused"
+        raise AGIAppError(f"AGI action for {channel} refused: {message}")
+
+
+class _Tracker:
+    """Which CommandIDs wait, and whether the channel left AsyncAGI (shared logic)."""
+
+    def __init__(self, channel: str) -> None:
+        self.channel = channel
+        self.ended = False
+
+    def concerns(self, event: Mapping[str, Any]) -> bool:
+        return str(event.get("Channel") or "").lower() == self.channel.lower()
+
+
+class AsyncAGI:
+    """AGI commands for one channel over a threaded :class:`~pystrix.ami.Manager`.
+
+    ``timeout``: seconds to wait for each command's ``AsyncAGIExec`` (a prompt can take
+    long).  When the channel leaves AsyncAGI (``AsyncAGIEnd``: a hang-up or ``ASYNCAGI
+    BREAK``), waiting and later commands raise :class:`AGIHangup`.  :meth:`close` (or the
+    ``with`` block) unregisters the callbacks.
+    """
+
+    def __init__(self, manager: Manager, channel: str, timeout: float = 30.0) -> None:
+        self._manager = manager
+        self._tracker = _Tracker(channel)
+        self.timeout = timeout
+        self._lock = threading.Lock()
+        self._waiting: dict[str, tuple[threading.Event, list[Reply]]] = {}
+        manager.register_callback("AsyncAGIExec", self._on_exec)
+        manager.register_callback("AsyncAGIEnd", self._on_end)
+
+    @property
+    def channel(self) -> str:
+        """The channel commands go to."""
+        return self._tracker.channel
+
+    @property
+    def ended(self) -> bool:
+        """True once the channel left AsyncAGI."""
+        return self._tracker.ended
+
+    def execute(self, action: Action[_T]) -> _T:
+        """Run ``action`` on the channel and return its typed result (FastAGI semantics)."""
+        if self._tracker.ended:
+            raise AGIHangup(f"{self.channel} is no longer in AsyncAGI")
+        request = AGIAction(self.channel, action)
+        done = threading.Event()
+        box: list[Reply] = []
+        with self._lock:
+            self._waiting[request.command_id] = (done, box)
+        try:
+            _check_queued(self._manager.send_action(request), self.channel)
+            if not done.wait(self.timeout):
+                raise AGITimeoutError(f"no AsyncAGIExec for {action.command!r}")
+        finally:
+            with self._lock:
+                self._waiting.pop(request.command_id, None)
+        if not box:
+            raise AGIHangup(f"{self.channel} left AsyncAGI during {action.command!r}")
+        return action.interpret(box[0])
+
+    def _on_exec(self, event: Any, _: Any) -> None:
+        with self._lock:
+            waiter = self._waiting.get(str(event.get("CommandID") or ""))
+        if waiter is not None:
+            waiter[1].append(exec_reply(event))
+            waiter[0].set()
+
+    def _on_end(self, event: Any, _: Any) -> None:
+        if self._tracker.concerns(event):
+            self._tracker.ended = True
+            with self._lock:
+                waiters = list(self._waiting.values())
+            for done, _box in waiters:
+                done.set()
+
+    def close(self) -> None:
+        """Stop listening for this channel's events."""
+        self._manager.unregister_callback("AsyncAGIExec", self._on_exec)
+        self._manager.unregister_callback("AsyncAGIEnd", self._on_end)
+
+    def __enter__(self) -> AsyncAGI:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AioAsyncAGI:
+    """:class:`AsyncAGI` for the asyncio :class:`pystrix.ami.aio.Manager`:
+    ``await agi.execute(command)``; ``async with`` closes it."""
+
+    def __init__(self, manager: aio.Manager, channel: str, timeout: float = 30.0) -> None:
+        self._manager = manager
+        self._tracker = _Tracker(channel)
+        self.timeout = timeout
+        self._waiting: dict[str, asyncio.Future[Reply | None]] = {}
+        manager.register_callback("AsyncAGIExec", self._on_exec)
+        manager.register_callback("AsyncAGIEnd", self._on_end)
+
+    @property
+    def channel(self) -> str:
+        """The channel commands go to."""
+        return self._tracker.channel
+
+    @property
+    def ended(self) -> bool:
+        """True once the channel left AsyncAGI."""
+        return self._tracker.ended
+
+    async def execute(self, action: Action[_T]) -> _T:
+        """Run ``action`` on the channel and return its typed result."""
+        if self._tracker.ended:
+            raise AGIHangup(f"{self.channel} is no longer in AsyncAGI")
+        request = AGIAction(self.channel, action)
+        future: asyncio.Future[Reply | None] = asyncio.get_running_loop().create_future()
+        self._waiting[request.command_id] = future
+        try:
+            _check_queued(await self._manager.send_action(request), self.channel)
+            try:
+                reply = await asyncio.wait_for(future, self.timeout)
+            except asyncio.TimeoutError:
+                raise AGITimeoutError(f"no AsyncAGIExec for {action.command!r}") from None
+        finally:
+            self._waiting.pop(request.command_id, None)
+        if reply is None:
+            raise AGIHangup(f"{self.channel} left AsyncAGI during {action.command!r}")
+        return action.interpret(reply)
+
+    def _on_exec(self, event: Any, _: Any) -> None:
+        future = self._waiting.get(str(event.get("CommandID") or ""))
+        if future is not None and not future.done():
+            future.set_result(exec_reply(event))
+
+    def _on_end(self, event: Any, _: Any) -> None:
+        if self._tracker.concerns(event):
+            self._tracker.ended = True
+            for future in self._waiting.values():
+                if not future.done():
+                    future.set_result(None)
+
+    def close(self) -> None:
+        """Stop listening for this channel's events."""
+        self._manager.unregister_callback("AsyncAGIExec", self._on_exec)
+        self._manager.unregister_callback("AsyncAGIEnd", self._on_end)
+
+    async def __aenter__(self) -> AioAsyncAGI:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()

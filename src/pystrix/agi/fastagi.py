@@ -1,0 +1,228 @@
+"""The threaded FastAGI server (the pystrix 1.x API).
+
+::
+
+    server = pystrix.agi.FastAGIServer(port=4573)
+    server.register_script_handler(re.compile(r"hello"), hello)   # agi://host/hello
+    server.register_script_handler(None, fallback)                # anything else
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    ...
+    server.shutdown()          # stop accepting; let calls finish for up to 5 s
+    server.server_close()
+
+Each call runs on its own thread as ``handler(agi, args, kwargs, match, path)``: ``agi``
+is a :class:`FastAGI` session, ``args`` the ``agi_arg_N`` values, ``kwargs`` the script's
+query string (``parse_qs``: every value is a list), ``match`` the pattern's match and
+``path`` the script path without its query string.  When the handler returns, or raises,
+the connection is closed and the dialplan goes on.  A handler that raises is logged with
+the call's channel and script; a hang-up (:class:`AGIHangup`) is logged at debug level.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import socket
+import socketserver
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from ._scripts import ScriptHandlers
+from .agi import _AGI, LineReader, Writer
+from .errors import AGIException, AGIHangup
+from .protocol import DEFAULT_MAX_LINE_LENGTH, Environment
+
+__all__ = ["FastAGI", "FastAGIServer", "ScriptHandler"]
+
+#: ``handler(agi, args, kwargs, match, path)``.
+ScriptHandler = Callable[
+    ["FastAGI", list[str], dict[str, list[str]], "re.Match[str] | None", str], Any
+]
+
+_logger = logging.getLogger("pystrix.agi.fastagi")
+
+
+class FastAGI(_AGI):
+    """One FastAGI call: the AGI session over a connection's read and write files.
+
+    Creating it reads the environment block.
+    """
+
+    def __init__(
+        self,
+        rfile: LineReader,
+        wfile: Writer,
+        debug: bool = False,
+        *,
+        max_line_length: int = DEFAULT_MAX_LINE_LENGTH,
+    ) -> None:
+        super().__init__(debug, rfile=rfile, wfile=wfile, max_line_length=max_line_length)
+
+    def __repr__(self) -> str:
+        return f"<FastAGI {self._environment.channel!r} {self._environment.script!r}>"
+
+
+def describe_call(environment: Environment | None) -> str:
+    """``channel '...', script '...'`` for log messages."""
+    if environment is None:
+        return "a call whose environment was not read"
+    return f"channel {environment.channel!r}, script {environment.script!r}"
+
+
+class _AGIClientHandler(socketserver.StreamRequestHandler):
+    """Runs one call: reads the environment, finds the handler, calls it, closes."""
+
+    server: FastAGIServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(self.server.environment_timeout)
+
+    def handle(self) -> None:
+        server = self.server
+        try:
+            agi = FastAGI(
+                self.rfile, self.wfile, server.debug, max_line_length=server.max_line_length
+            )
+        except AGIException as exc:
+            _logger.warning("FastAGI connection from %s dropped: %s", self.client_address, exc)
+            return
+        self.connection.settimeout(server.read_timeout)
+        environment = agi.environment
+        _, match, handler = server.get_script_handler(environment.path)
+        if handler is None:
+            _logger.warning("no FastAGI handler for %s", describe_call(environment))
+            return
+        try:
+            handler(agi, list(environment.args), environment.query, match, environment.path)
+        except AGIHangup as exc:
+            _logger.debug(
+                "FastAGI call ended by a hang-up (%s): %s", describe_call(environment), exc
+            )
+        except Exception:
+            _logger.exception("FastAGI handler failed for %s", describe_call(environment))
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        except OSError:
+            pass  # the peer is gone; nothing left to flush
+        finally:
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            self.server._call_ended(self.connection)
+
+
+class FastAGIServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
+    """A FastAGI server: one thread per call (see the module docstring).
+
+    ``daemon_threads``: call threads do not keep the process alive.  ``debug`` logs every
+    line exchanged at DEBUG level.  Keyword-only extras: ``read_timeout`` (seconds to
+    wait for each reply; ``None``, the default, waits as long as a prompt plays),
+    ``environment_timeout`` (seconds for the environment block, 10 by default) and
+    ``max_line_length``.  The port actually bound is ``server_address[1]`` (useful with
+    port 0).
+    """
+
+    allow_reuse_address = True
+    # Asterisk opens one connection per call; a burst of calls must not be refused.
+    request_queue_size = 256
+
+    def __init__(
+        self,
+        interface: str = "127.0.0.1",
+        port: int = 4573,
+        daemon_threads: bool = True,
+        debug: bool = False,
+        *,
+        read_timeout: float | None = None,
+        environment_timeout: float | None = 10.0,
+        max_line_length: int = DEFAULT_MAX_LINE_LENGTH,
+    ) -> None:
+        self.daemon_threads = daemon_threads
+        self.debug = debug
+        self.read_timeout = read_timeout
+        self.environment_timeout = environment_timeout
+        self.max_line_length = max_line_length
+        self._script_handlers: ScriptHandlers[ScriptHandler] = ScriptHandlers()
+        self._calls: set[socket.socket] = set()
+        self._calls_changed = threading.Condition()
+        self._serving = threading.Event()
+        super().__init__((interface, port), _AGIClientHandler)
+
+    # -- handlers (pystrix 1.x) --------------------------------------------------------
+
+    def register_script_handler(
+        self, regex: str | re.Pattern[str] | None, handler: ScriptHandler
+    ) -> None:
+        """Serve scripts whose path ``regex`` matches (from the start) with ``handler``;
+        ``None`` sets the default handler.  Registering a pattern again replaces it."""
+        self._script_handlers.register(regex, handler)
+
+    def unregister_script_handler(self, regex: str | re.Pattern[str] | None) -> bool:
+        """Remove the handler registered for ``regex``; false if there was none."""
+        return self._script_handlers.unregister(regex)
+
+    def clear_script_handlers(self) -> None:
+        """Remove every handler, the default one included."""
+        self._script_handlers.clear()
+
+    def get_script_handler(
+        self, script_path: str
+    ) -> tuple[re.Pattern[str] | None, re.Match[str] | None, ScriptHandler | None]:
+        """``(pattern, match, handler)`` that would serve ``script_path``."""
+        return self._script_handlers.lookup(script_path)
+
+    # -- serving -----------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        """The port actually listened on."""
+        return int(self.server_address[1])
+
+    @property
+    def active_calls(self) -> int:
+        """Calls being served right now."""
+        with self._calls_changed:
+            return len(self._calls)
+
+    def serve_forever(self, poll_interval: float = 0.5) -> None:
+        """Accept and serve calls until :meth:`shutdown`."""
+        self._serving.set()
+        try:
+            super().serve_forever(poll_interval)
+        finally:
+            self._serving.clear()
+
+    def shutdown(self, timeout: float | None = 5.0) -> None:
+        """Stop accepting calls, let running calls finish for up to ``timeout`` seconds,
+        then close the connections of those still running (their handlers get an
+        :class:`AGIHangup` at their next command).  Returns within about ``timeout``
+        even if a handler never returns; call :meth:`server_close` afterwards."""
+        if self._serving.is_set():
+            super().shutdown()
+        with self._calls_changed:
+            self._calls_changed.wait_for(lambda: not self._calls, timeout)
+            stuck = list(self._calls)
+        for connection in stuck:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+        if stuck:
+            _logger.warning("FastAGI shutdown: closed %d call(s) still running", len(stuck))
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Count the call before its thread starts, so that shutdown cannot miss it."""
+        with self._calls_changed:
+            self._calls.add(request)
+        super().process_request(request, client_address)
+
+    def _call_ended(self, connection: socket.socket) -> None:
+        with self._calls_changed:
+            self._calls.discard(connection)
+            self._calls_changed.notify_all()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Log an error that escaped a call (the server keeps serving)."""
+        _logger.exception("FastAGI: unexpected error serving %s", client_address)
