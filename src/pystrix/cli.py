@@ -7,6 +7,7 @@ Subcommands:
 * ``sim``: run the simulator until SIGINT or SIGTERM.
 * ``action NAME [Key=Value ...]``: log in, send one action, print the answer.
 * ``events``: log in and print events until interrupted.
+* ``fastagi [--host H] [--port P] module:function``: serve a FastAGI handler.
 
 Connection options fall back to environment variables (``PYSTRIX_HOST``, ``PYSTRIX_PORT``,
 ``PYSTRIX_USERNAME``, ``PYSTRIX_SECRET``), so a secret need not appear on a command line.
@@ -84,6 +85,10 @@ def _build_parser() -> argparse.ArgumentParser:
     events.add_argument(
         "--filter", action="append", metavar="NAME", help="only this event (repeatable)"
     )
+
+    from .agi._cli import add_fastagi_parser
+
+    add_fastagi_parser(commands)
     return parser
 
 
@@ -101,6 +106,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_action(args)
         if args.command == "events":
             return _run_events(args)
+        if args.command == "fastagi":
+            from .agi._cli import run_fastagi
+
+            return run_fastagi(args)
     except Error as exc:
         print(f"pystrix: {exc}", file=sys.stderr)
         return 1
@@ -201,8 +210,11 @@ def run_demo(out: TextIO) -> int:
         simulator.stop()
         shutdown.wait(10)
         manager.close()
+    from .agi._cli import fastagi_demo
+
+    fastagi_ok = fastagi_demo(say)
     say("Demo finished")
-    return 0 if shutdown.is_set() else 1
+    return 0 if shutdown.is_set() and fastagi_ok else 1
 
 
 # -- action and events ------------------------------------------------------------------

@@ -171,6 +171,10 @@ class Pbx:
         self._device_use: Counter[str] = Counter()
         #: Reads a ``DB(family/key)`` value; the simulator plugs its AstDB in.
         self.db_get: Callable[[str], str | None] = lambda path: None
+        #: AsyncAGI hooks (``pystrix.testing.agi``): a channel runs ``AGI(agi:async)``,
+        #: and a channel hangs up.
+        self.on_async_agi: Callable[[Channel], None] = lambda channel: None
+        self.on_channel_gone: Callable[[Channel], None] = lambda channel: None
 
     # -- queries -----------------------------------------------------------------------
 
@@ -352,6 +356,8 @@ class Pbx:
         if app == "wait":
             delay = _seconds(request.data)
             call.timers.append(self._schedule(delay, lambda: self._side_ends(one, 0)))
+        elif app == "agi" and _is_async_agi(request.data):
+            self.on_async_agi(one)  # parked until ASYNCAGI BREAK or a hang-up
         elif app not in _ENDLESS:
             call.timers.append(self._schedule(0, lambda: self._side_ends(one, 16)))
 
@@ -436,11 +442,25 @@ class Pbx:
         if app == "hangup":
             self._side_ends(channel, 16)
             return None
+        if app == "agi" and _is_async_agi(data):
+            self.on_async_agi(channel)
+            return None
         if app in _ENDLESS:
             return None
         return 0
 
     # -- hangups -----------------------------------------------------------------------
+
+    def resume(self, channel: Channel) -> None:
+        """The application ``channel`` was running returned (ASYNCAGI BREAK): go on with
+        the dialplan, or hang up an originated application's channel as Asterisk does."""
+        call = channel.call
+        if call is None or call.ended:
+            return
+        if channel is call.one and call.request.application is not None:
+            self._side_ends(channel, 16)
+        else:
+            self._advance(channel)
 
     def hangup(self, channel: Channel, cause: int = 0) -> None:
         """Hang up ``channel`` as the ``Hangup`` action does."""
@@ -481,6 +501,7 @@ class Pbx:
         self._fail(call, reason=3, device_state=None)
 
     def _hangup_event(self, channel: Channel, cause: int) -> None:
+        self.on_channel_gone(channel)
         self.channels.pop(channel.name, None)
         self._emit(
             "Hangup",
@@ -537,3 +558,7 @@ def _seconds(text: str) -> float:
         return max(0.0, float(text.split(",")[0] or 0))
     except ValueError:
         return 0.0
+
+
+def _is_async_agi(data: str) -> bool:
+    return data.strip().lower().startswith("agi:async")

@@ -36,9 +36,11 @@ from typing import Any, NamedTuple
 from ..ami.errors import MessageTooLargeError
 from ..ami.message import Message
 from ..ami.protocol import MessageParser, serialize_headers
+from ._catalog_actions import MODULE_ACTIONS, CatalogActions
 from ._data import ACTIONS, DIALPLAN_SHOW_TEST, VERSION_LINE
 from ._dialplan import DEFAULT_DIALPLAN, Channel, OriginateRequest, Pbx
 from ._scheduler import Scheduler, TimerHandle
+from .agi import AsyncAGIService
 
 __all__ = [
     "DEFAULT_USERS",
@@ -306,6 +308,10 @@ class AsteriskSimulator:
         self._pbx = Pbx(self._emit, self._schedule)
         self._db: dict[str, str] = {}
         self._pbx.db_get = self._db.get
+        # AsyncAGI (the AGI action and the AsyncAGI* events) lives in testing/agi.py.
+        self._async_agi = AsyncAGIService(self._emit, self._db, self._pbx)
+        self._pbx.on_async_agi = self._async_agi.enter
+        self._pbx.on_channel_gone = self._async_agi.channel_gone
         self._started_at = time.monotonic()
         self._handlers: dict[str, Handler] = {
             "challenge": self._action_challenge,
@@ -329,6 +335,16 @@ class AsteriskSimulator:
             "dbdel": self._action_dbdel,
             "dbdeltree": self._action_dbdeltree,
         }
+        self._handlers["agi"] = self._action_agi
+        # Queues, ConfBridge and every other catalogued action live in _catalog_actions.py.
+        self._catalog = CatalogActions(self._lock, self._pbx, self._emit)
+        known = [name for name, _, _ in ACTIONS] + list(MODULE_ACTIONS)
+
+        def replying(answer: Callable[[Message], bytes]) -> Handler:
+            return lambda session, message: _Reply(answer(message))
+
+        for key, answer in self._catalog.handlers(known, self._handlers).items():
+            self._handlers[key] = replying(answer)
 
     # -- life cycle --------------------------------------------------------------------
 
@@ -1043,6 +1059,15 @@ class AsteriskSimulator:
             if self._db.pop(f"/{family}/{key}", None) is None:
                 return self._error(message, "Database entry could not be deleted")
         return self._ok(message, "Key deleted successfully")
+
+    def _action_agi(self, session: _Session, message: Message) -> _Reply:
+        with self._lock:
+            accepted, text = self._async_agi.command(
+                message.get("Channel") or "",
+                message.get("Command") or "",
+                message.get("CommandID") or "",
+            )
+        return self._ok(message, text) if accepted else self._error(message, text)
 
     def _action_dbdeltree(self, session: _Session, message: Message) -> _Reply:
         family, key, error = self._db_request(message, need_key=False)

@@ -1,0 +1,296 @@
+"""The sans-I/O AGI core: transcript 22 replayed, quoting, replies, malformed input."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pystrix.agi import core
+from pystrix.agi.errors import (
+    AGIDeadChannelError,
+    AGIEnvironmentError,
+    AGIInvalidArgumentError,
+    AGIInvalidCommandError,
+    AGINoResultError,
+    AGIProtocolError,
+    AGIResultHangup,
+    AGIUnknownError,
+    AGIUsageError,
+)
+from pystrix.agi.protocol import (
+    Action,
+    AGIProtocol,
+    ConnectionClosed,
+    Environment,
+    HangupNotice,
+    Reply,
+    check_reply,
+    format_command,
+    parse_reply,
+    quote,
+    split_command,
+)
+from transcripts import load
+
+# The commands of transcript 22, built with the command classes, and what each returns
+# (or raises) given the recorded reply.
+TRANSCRIPT_COMMANDS: list[tuple[Action[object], object]] = [
+    (core.Answer(), None),
+    (core.GetVariable("FOO"), "from-originate"),
+    (core.GetVariable("CHANNEL(name)"), "Local/300@test-0000000c;2"),
+    (core.GetVariable("NO_SUCH_VAR"), None),
+    (core.StreamFile("no-such-sound-file"), AGIResultHangup),
+    (core.Verbose("hello from lab fastagi", 1), None),
+    (Action("NOSUCHAGICOMMAND", "foo"), AGIInvalidCommandError),
+    (Action("GET VARIABLE"), AGIUsageError),
+    (core.Hangup(), None),
+    (core.GetVariable("FOO"), "from-originate"),
+    (core.StreamFile("no-such-sound-file"), AGIDeadChannelError),
+]
+
+
+def _sent_lines() -> list[str]:
+    return [r.data.rstrip("\n") for r in load("22-fastagi").records if r.direction == "send"]
+
+
+def _received() -> list[bytes]:
+    records = load("22-fastagi").records
+    return [r.data.encode() for r in records if r.direction == "recv" and not r.eof]
+
+
+def _drain(protocol: AGIProtocol) -> list[object]:
+    events: list[object] = []
+    while (event := protocol.next_event()) is not None:
+        events.append(event)
+    return events
+
+
+def _replay(chunks: list[bytes]) -> list[object]:
+    protocol = AGIProtocol()
+    events: list[object] = []
+    for chunk in chunks:
+        protocol.receive_data(chunk)
+        events += _drain(protocol)
+    protocol.receive_eof()
+    return events + _drain(protocol)
+
+
+def test_commands_format_exactly_as_recorded() -> None:
+    assert [action.command for action, _ in TRANSCRIPT_COMMANDS] == _sent_lines()
+
+
+@pytest.mark.parametrize("bytewise", [False, True], ids=["chunks", "byte-by-byte"])
+def test_transcript_22_replays_through_the_core(bytewise: bool) -> None:
+    chunks = _received()
+    if bytewise:
+        chunks = [bytes([b]) for b in b"".join(chunks)]
+    events = _replay(chunks)
+
+    environment = events[0]
+    assert isinstance(environment, Environment)
+    assert environment.channel == "Local/300@test-0000000c;2"
+    assert environment.path == "hello"
+    assert environment.variables["agi_request"] == "agi://127.0.0.1:4573/hello"
+    assert environment.variables["agi_accountcode"] == ""
+    assert len(environment.variables) == 22 and environment.args == ()
+    assert isinstance(events[-1], ConnectionClosed)
+    assert sum(isinstance(e, HangupNotice) for e in events) == 1
+    # The HANGUP notice follows the HANGUP command's own reply, as recorded.
+    assert isinstance(events[10], HangupNotice)
+
+    replies = [e for e in events if isinstance(e, Reply)]
+    assert [(r.code, r.result, r.data, dict(r.fields)) for r in replies] == [
+        (200, "0", None, {}),
+        (200, "1", "from-originate", {}),
+        (200, "1", "Local/300@test-0000000c;2", {}),
+        (200, "0", None, {}),
+        (200, "-1", None, {"endpos": "0"}),
+        (200, "1", None, {}),
+        (510, None, None, {}),
+        (520, None, None, {}),
+        (200, "1", None, {}),
+        (200, "1", "from-originate", {}),
+        (511, None, None, {}),
+    ]
+    assert replies[4].endpos == 0
+    assert replies[6].message == "Invalid or unknown command"
+    assert replies[7].message.startswith("Returns <literal>0</literal>")
+    assert replies[7].message.endswith("Example return code: 200 result=1 (testvariable)")
+    assert replies[10].message == "Command Not Permitted on a dead channel or intercept routine"
+
+    # Each recorded reply gives the command's typed result or its exception.
+    for (action, expected), reply in zip(TRANSCRIPT_COMMANDS, replies, strict=True):
+        if isinstance(expected, type):
+            with pytest.raises(expected):
+                action.interpret(reply)
+        else:
+            assert action.interpret(reply) == expected
+
+
+def test_usage_error_carries_the_usage_text() -> None:
+    reply = parse_reply(
+        [
+            "520-Invalid command syntax.  Proper usage follows:",
+            "line one",
+            "520 End of proper usage.",
+        ]
+    )
+    with pytest.raises(AGIUsageError) as caught:
+        check_reply(reply)
+    assert caught.value.usage == "line one"
+
+
+# -- quoting -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "quoted"),
+    [
+        ("FOO", "FOO"),
+        ("", '""'),
+        ("two words", '"two words"'),
+        ('say "hi"', '"say \\"hi\\""'),
+        ("back\\slash", '"back\\\\slash"'),
+        ("tab\there", '"tab\there"'),
+        (42, "42"),
+    ],
+)
+def test_quote(value: object, quoted: str) -> None:
+    assert quote(value) == quoted
+
+
+@pytest.mark.parametrize("bad", ["a\nNOOP", "a\rb", "nul\x00", "\n"])
+def test_cr_lf_nul_cannot_inject_a_command(bad: str) -> None:
+    with pytest.raises(AGIInvalidArgumentError, match="CR, LF or NUL"):
+        quote(bad)
+    with pytest.raises(AGIInvalidArgumentError):
+        core.SetVariable("X", bad)
+    with pytest.raises(AGIInvalidArgumentError):
+        AGIProtocol.command_bytes("SET VARIABLE X " + bad)
+    with pytest.raises(ValueError):  # also a ValueError, like the AMI side's header error
+        format_command("VERBOSE", [bad])
+
+
+@given(st.lists(st.text(alphabet=st.characters(blacklist_characters="\r\n\x00")), max_size=6))
+def test_quoted_arguments_split_back_unchanged(arguments: list[str]) -> None:
+    line = format_command("SET VARIABLE", arguments)
+    assert split_command(line) == ["SET", "VARIABLE", *arguments]
+
+
+# -- replies -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "result", "data", "fields"),
+    [
+        ("200 result=1 (a (nested) value)", "1", "a (nested) value", {}),
+        ("200 result=1 (ends) with) endpos=5", "1", "ends) with", {"endpos": "5"}),
+        ("200 result= (timeout)", "", "timeout", {}),
+        ("200 result=123#", "123#", None, {}),
+        ("200 result=0 (timeout) endpos=8000", "0", "timeout", {"endpos": "8000"}),
+        (
+            '200 result=1 (speech) endpos=9 results=1 score0=900 text0="hi (there)" grammar0=g',
+            "1",
+            "speech",
+            {
+                "endpos": "9",
+                "results": "1",
+                "score0": "900",
+                "text0": "hi (there)",
+                "grammar0": "g",
+            },
+        ),
+        ("200 result=1 (unterminated", "1", "unterminated", {}),
+    ],
+)
+def test_200_replies(line: str, result: str, data: str | None, fields: dict[str, str]) -> None:
+    reply = parse_reply([line])
+    assert (reply.code, reply.result, reply.data, dict(reply.fields)) == (200, result, data, fields)
+
+
+def test_crlf_and_stray_blank_lines() -> None:
+    protocol = AGIProtocol(expect_environment=False)
+    protocol.receive_data(b"\r\n200 result=1 (x)\r\nHANGUP\r\n")
+    events = _drain(protocol)
+    assert isinstance(events[0], Reply) and events[0].data == "x"
+    assert isinstance(events[1], HangupNotice) and protocol.hangup_received
+
+
+def test_check_reply_errors() -> None:
+    with pytest.raises(AGINoResultError):
+        check_reply(parse_reply(["200 endpos=4"]))
+    with pytest.raises(AGIUnknownError):
+        check_reply(parse_reply(["599 Something new"]))
+    assert check_reply(parse_reply(["200 result=-1"]), check_hangup=False).result == "-1"
+
+
+# -- malformed input: typed errors, never a hang --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        b"this is not an environment\n\n",
+        b"agi_channel: x\nno colon here\n\n",
+        b"\n",
+        b"foo: bar\n\n",  # no agi_* variable at all
+    ],
+)
+def test_malformed_environment(block: bytes) -> None:
+    protocol = AGIProtocol()
+    protocol.receive_data(block)
+    with pytest.raises(AGIEnvironmentError):
+        _drain(protocol)
+
+
+def test_environment_cut_short() -> None:
+    protocol = AGIProtocol()
+    protocol.receive_data(b"agi_channel: x\nagi_request: y")
+    assert protocol.next_event() is None
+    protocol.receive_eof()
+    with pytest.raises(AGIEnvironmentError, match="closed before"):
+        protocol.next_event()
+
+
+def test_environment_too_many_lines() -> None:
+    protocol = AGIProtocol(max_environment_lines=5)
+    protocol.receive_data(b"agi_x: 1\n" * 6)
+    with pytest.raises(AGIEnvironmentError):
+        protocol.next_event()
+
+
+def test_arguments_in_order() -> None:
+    protocol = AGIProtocol()
+    protocol.receive_data(
+        b"agi_network_script: s?a=1&a=2&b=\nagi_arg_2: two\nagi_arg_1: one words\n\n"
+    )
+    environment = protocol.next_event()
+    assert isinstance(environment, Environment)
+    assert environment.args == ("one words", "two")
+    assert environment.path == "s"
+    assert environment.query == {"a": ["1", "2"], "b": [""]}
+
+
+@pytest.mark.parametrize("line", [b"garbage\n", b"20 result=1\n", b"HTTP/1.1 200 OK\n"])
+def test_malformed_reply(line: bytes) -> None:
+    protocol = AGIProtocol(expect_environment=False)
+    protocol.receive_data(line)
+    with pytest.raises(AGIProtocolError):
+        protocol.next_event()
+
+
+def test_overlong_line_is_refused_before_its_end() -> None:
+    protocol = AGIProtocol(expect_environment=False, max_line_length=100)
+    protocol.receive_data(b"200 result=1 (" + b"x" * 200)
+    with pytest.raises(AGIProtocolError, match="exceeds"):
+        protocol.next_event()
+
+
+def test_usage_block_cut_short() -> None:
+    protocol = AGIProtocol(expect_environment=False)
+    protocol.receive_data(b"520-Invalid command syntax.\nsome text\n")
+    assert protocol.next_event() is None
+    protocol.receive_eof()
+    with pytest.raises(AGIProtocolError):
+        protocol.next_event()
