@@ -508,8 +508,8 @@ class Manager:
         if self._disconnected is not None:
             self._disconnected.set()
         if notify:
-            if connection.protocol.logged_off:
-                self._logger.info("AMI session ended after Logoff: %s", error)
+            if connection.protocol.logged_off or connection.protocol.shutdown_announced:
+                self._logger.info("AMI session ended: %s", error)
             else:
                 self._logger.warning("AMI connection lost: %s", error)
             if self._policy is not None and not self._closed:

@@ -545,12 +545,13 @@ class Manager:
         with self._state_lock:
             if self._connection is connection:
                 self._connection = None
-        self._disconnected.set()
-        if notify:
-            if connection.protocol.logged_off:
-                self._logger.info("AMI session ended after Logoff: %s", error)
+        if notify:  # logged before waiters of wait_disconnected() can look
+            if connection.protocol.logged_off or connection.protocol.shutdown_announced:
+                self._logger.info("AMI session ended: %s", error)
             else:
                 self._logger.warning("AMI connection lost: %s", error)
+        self._disconnected.set()
+        if notify:
             self._queue.put_control(_Disconnected(error))
             if self._policy is not None and not self._closed:
                 self._start_reconnect()

@@ -463,6 +463,8 @@ class ClientProtocol:
         self.error: BaseException | None = None
         #: True once Asterisk answered ``Goodbye`` (to Logoff): a close is then expected.
         self.logged_off = False
+        #: True once Asterisk sent ``Shutdown``: a close is then expected too.
+        self.shutdown_announced = False
 
     # -- state ---------------------------------------------------------------------------
 
@@ -541,12 +543,16 @@ class ClientProtocol:
         lists = self._lists
         for message in self._parser.feed(data):
             if type(message) is DeferredEvent:
+                if message.text.startswith("Event: Shutdown\n"):
+                    self.shutdown_announced = True
                 # Only an event that may belong to an open list must be parsed now.
                 if not lists or "actionid" not in message.text.lower():
                     out.append(message)
                     continue
                 message = message.build()
             if isinstance(message, Event):
+                if message.name == "Shutdown":
+                    self.shutdown_announced = True
                 if lists:
                     action_id = message.get("ActionID")
                     if action_id is not None and action_id in lists:
