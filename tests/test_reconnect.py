@@ -86,3 +86,30 @@ def test_close_stops_a_reconnect_in_progress(flavor: str) -> None:
 
 def _reconnect_thread_alive() -> bool:
     return any(t.name == "pystrix-ami-reconnect" and t.is_alive() for t in threading.enumerate())
+
+
+@pytest.mark.parametrize("flavor", FLAVORS)
+def test_an_md5_login_is_redone_with_a_fresh_challenge(flavor: str) -> None:
+    first = AsteriskSimulator()
+    first.start()
+    port = first.port
+    manager = make(flavor, reconnect=FAST)
+    restored = threading.Event()
+    manager.register_reconnect_callback(lambda m: restored.set())
+    second: AsteriskSimulator | None = None
+    try:
+        manager.connect(first.host, port)
+        challenge = manager.send_action(core.Challenge())
+        assert challenge is not None
+        token = challenge.result["Challenge"]
+        manager.send_action(core.Login("admin", "wordpass", challenge=token))
+        first.stop()
+        second = AsteriskSimulator(port=port)
+        second.start()
+        assert restored.wait(30), "the MD5 login was not redone"
+        answer = manager.send_action(core.Command("core show version"))
+        assert answer is not None and answer.success  # logged in: Command needs it
+    finally:
+        manager.close()
+        if second is not None:
+            second.stop()

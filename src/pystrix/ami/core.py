@@ -110,8 +110,11 @@ class Login(Action):
     """Authenticate, with the secret in plain text or, given ``challenge``, as an MD5 key.
 
     ``events=False`` logs in with events off.  A refused login raises
-    :class:`ManagerAuthError` from ``send_action``.
+    :class:`ManagerAuthError` from ``send_action``.  The secret is kept in the ``secret``
+    attribute (never in a header of an MD5 login, never in ``repr``) for reconnecting.
     """
+
+    secret: str
 
     def __init__(
         self,
@@ -122,6 +125,9 @@ class Login(Action):
         authtype: str = AUTHTYPE_MD5,
     ) -> None:
         Request.__init__(self, "Login")
+        # Kept out of the headers (and out of repr) so that a reconnecting Manager can
+        # answer a fresh challenge; an MD5 key is only good for the challenge it answered.
+        self.secret = secret
         self["Username"] = username
         if challenge is not None:
             self["AuthType"] = authtype
