@@ -60,8 +60,8 @@ class AioFacade:
 
     # -- the threaded Manager's interface --------------------------------------------------
 
-    def connect(self, host: str, port: int = 5038, timeout: float = 5) -> None:
-        self._run(self.aio.connect(host, port, timeout))
+    def connect(self, host: str, port: int = 5038, timeout: float = 5, **options: Any) -> None:
+        self._run(self.aio.connect(host, port, timeout, **options))
 
     def send_action(self, request: Request, action_id: str | None = None, **kwargs: Any) -> Any:
         return self._run(self.aio.send_action(request, action_id, **kwargs))

@@ -20,6 +20,7 @@ import json
 import os
 import re
 import signal
+import ssl
 import sys
 import threading
 from collections.abc import Sequence
@@ -59,6 +60,13 @@ def _add_connection_options(parser: argparse.ArgumentParser, *, server: bool = F
     )
 
 
+def _add_tls_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--tls", action="store_true", help="connect with TLS (port 5039)")
+    parser.add_argument(
+        "--cafile", help="trust this CA bundle for TLS (implies --tls) instead of the system's"
+    )
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pystrix", description="Asterisk Manager Interface tools and simulator"
@@ -72,6 +80,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     action = commands.add_parser("action", help="send one action and print the answer")
     _add_connection_options(action)
+    _add_tls_options(action)
     action.add_argument("name", help="the action, e.g. Ping or CoreShowChannels")
     action.add_argument(
         "headers", nargs="*", metavar="Key=Value", help="headers (repeat a key for a list)"
@@ -81,6 +90,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     events = commands.add_parser("events", help="print events until interrupted")
     _add_connection_options(events)
+    _add_tls_options(events)
     events.add_argument("--json", action="store_true", help="one JSON object per line")
     events.add_argument(
         "--filter", action="append", metavar="NAME", help="only this event (repeatable)"
@@ -224,7 +234,10 @@ def _login(args: argparse.Namespace) -> Manager:
     if args.secret is None:
         raise _UsageError("a secret is needed: --secret or the PYSTRIX_SECRET variable")
     manager = Manager()
-    manager.connect(args.host, args.port)
+    tls: bool | ssl.SSLContext = bool(args.tls)
+    if args.cafile:
+        tls = ssl.create_default_context(cafile=args.cafile)
+    manager.connect(args.host, args.port, tls=tls)
     challenge = manager.send_action(core.Challenge())
     if challenge is not None and challenge.success:
         manager.send_action(

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import ssl
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -243,7 +244,7 @@ class Manager:
         self._iterators: list[asyncio.Queue[Any]] = []
         self._policy = reconnect_policy(reconnect)
         self._session = SessionMemory()
-        self._target: tuple[str, int, float] | None = None
+        self._target: tuple[str, int, float, bool | ssl.SSLContext] | None = None
         self._reconnector: asyncio.Task[None] | None = None
         self._reconnect_callbacks: list[Callable[[Manager], Awaitable[Any] | Any]] = []
 
@@ -260,11 +261,20 @@ class Manager:
 
     # -- connection ----------------------------------------------------------------------
 
-    async def connect(self, host: str, port: int = 5038, timeout: float = 5) -> None:
+    async def connect(
+        self,
+        host: str,
+        port: int = 5038,
+        timeout: float = 5,
+        *,
+        tls: bool | ssl.SSLContext = False,
+    ) -> None:
         """Connect to ``host``:``port`` and read the banner, within ``timeout`` seconds.
 
-        Raises :class:`~pystrix.ami.errors.ManagerSocketError` naming the address if the
-        connection is refused, unreachable, or sends no banner in time.
+        ``tls`` is the threaded Manager's: ``True`` for TLS with verification against the
+        system's roots, or an :class:`ssl.SSLContext`.  Raises
+        :class:`~pystrix.ami.errors.ManagerSocketError` naming the address if the
+        connection is refused, unreachable, fails TLS, or sends no banner in time.
         """
         if self._closed:
             raise ManagerError("this Manager was closed; create a new one")
@@ -273,7 +283,19 @@ class Manager:
         address = f"{host}:{port}"
         connection = _Connection(self, address, self._max_message_size)
         try:
-            await asyncio.wait_for(loop.create_connection(lambda: connection, host, port), timeout)
+            context = None
+            if tls:
+                context = tls if isinstance(tls, ssl.SSLContext) else ssl.create_default_context()
+            await asyncio.wait_for(
+                loop.create_connection(
+                    lambda: connection,
+                    host,
+                    port,
+                    ssl=context,
+                    server_hostname=host if context is not None else None,
+                ),
+                timeout,
+            )
             await asyncio.wait_for(asyncio.shield(connection.banner), timeout)
         except (OSError, asyncio.TimeoutError, ManagerSocketError) as exc:
             if connection.transport is not None:
@@ -288,7 +310,7 @@ class Manager:
             self._disconnected = asyncio.Event()
         self._disconnected.clear()
         self._connection = connection
-        self._target = (host, port, timeout)
+        self._target = (host, port, timeout, tls)
         self._ensure_dispatcher()
 
     async def disconnect(self) -> None:
@@ -533,7 +555,7 @@ class Manager:
         from .core import Challenge, ManagerAuthError
 
         assert self._policy is not None and self._target is not None
-        host, port, timeout = self._target
+        host, port, timeout, tls = self._target
         attempt = 0
         for delay in self._policy.delays():
             await asyncio.sleep(delay)  # the back-off timer; close() cancels it
@@ -541,7 +563,7 @@ class Manager:
                 return
             attempt += 1
             try:
-                await self.connect(host, port, timeout)
+                await self.connect(host, port, timeout, tls=tls)
                 token = None
                 if self._session.needs_challenge():
                     answer = await self.send_action(Challenge())

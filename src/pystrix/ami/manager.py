@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -241,19 +242,30 @@ class Manager:
 
         self._policy = reconnect_policy(reconnect)
         self._session = SessionMemory()
-        self._target: tuple[str, int, float] | None = None
+        self._target: tuple[str, int, float, bool | ssl.SSLContext] | None = None
         self._reconnector: threading.Thread | None = None
         self._reconnect_stop = threading.Event()
         self._reconnect_callbacks: list[Callable[[Manager], Any]] = []
 
     # -- connection ----------------------------------------------------------------------
 
-    def connect(self, host: str, port: int = 5038, timeout: float = 5) -> None:
+    def connect(
+        self,
+        host: str,
+        port: int = 5038,
+        timeout: float = 5,
+        *,
+        tls: bool | ssl.SSLContext = False,
+    ) -> None:
         """Connect to ``host``:``port`` and read the banner, within ``timeout`` seconds.
 
+        ``tls=True`` speaks TLS (Asterisk's ``tlsenable``, usually port 5039) and verifies
+        the server's certificate against the system's trusted roots and ``host``; pass an
+        :class:`ssl.SSLContext` to choose the roots or client certificates yourself.
         Raises :class:`~pystrix.ami.errors.ManagerSocketError` naming the address if the
-        connection is refused, unreachable, or sends no banner in time.  Any previous
-        connection is closed first.  Log in next with ``core.Login``.
+        connection is refused, unreachable, fails the TLS handshake or verification, or
+        sends no banner in time.  Any previous connection is closed first.  Log in next
+        with ``core.Login``.
         """
         if self._closed:
             raise ManagerError("this Manager was closed; create a new one")
@@ -264,6 +276,13 @@ class Manager:
             sock = socket.create_connection((host, port), timeout=timeout)
         except OSError as exc:
             raise ManagerSocketError(f"cannot connect to {address}: {exc}") from exc
+        if tls:
+            context = tls if isinstance(tls, ssl.SSLContext) else ssl.create_default_context()
+            try:
+                sock = context.wrap_socket(sock, server_hostname=host)
+            except OSError as exc:  # ssl.SSLError, certificate errors included
+                sock.close()
+                raise ManagerSocketError(f"TLS with {address} failed: {exc}") from exc
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             pending: list[Any] = []
@@ -285,7 +304,7 @@ class Manager:
         if self._debug:
             self._logger.debug("connected to %s: %s", address, protocol.banner)
         connection = _Connection(sock, protocol, address)
-        self._target = (host, port, timeout)
+        self._target = (host, port, timeout, tls)
         self._ensure_dispatcher()
         with self._state_lock:
             self._connection = connection
@@ -572,7 +591,7 @@ class Manager:
         from .core import Challenge, ManagerAuthError
 
         assert self._policy is not None and self._target is not None
-        host, port, timeout = self._target
+        host, port, timeout, tls = self._target
         attempt = 0
         for delay in self._policy.delays():
             # Event.wait is the back-off timer; close() cuts it short.
@@ -580,7 +599,7 @@ class Manager:
                 return
             attempt += 1
             try:
-                self.connect(host, port, timeout)
+                self.connect(host, port, timeout, tls=tls)
                 token = None
                 if self._session.needs_challenge():
                     answer = self.send_action(Challenge())

@@ -24,6 +24,7 @@ import secrets
 import selectors
 import signal
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -288,8 +289,11 @@ class AsteriskSimulator:
         auth_failure_delay: float = 1.0,
         time_scale: float = 1.0,
         write_timeout: float = 5.0,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self._requested = (host, port)
+        #: A server-side context: every connection is TLS, as with Asterisk's ``tlsenable``.
+        self.tls = tls
         self._users = {user.username: user for user in (DEFAULT_USERS if users is None else users)}
         self.auth_failure_delay = auth_failure_delay
         self.time_scale = time_scale
@@ -468,6 +472,9 @@ class AsteriskSimulator:
             conn.setsockopt(
                 socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("@ll", seconds, micros)
             )
+        if self.tls is not None:
+            # The handshake happens on the session's thread, not the accepting one.
+            conn = self.tls.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
         session = _Session(conn, self.port, (str(peer[0]), int(peer[1])))
         thread = threading.Thread(
             target=self._serve_session, args=(session,), name="pystrix-sim-session", daemon=True
@@ -484,6 +491,8 @@ class AsteriskSimulator:
 
     def _serve_session(self, session: _Session) -> None:
         try:
+            if isinstance(session.sock, ssl.SSLSocket):
+                session.sock.do_handshake()
             session.send(b"Asterisk Call Manager/11.0.0\r\n")
             while not self._stopping.is_set():
                 data = session.sock.recv(65536)
