@@ -20,6 +20,7 @@ from . import (
     pjsip,
     pjsip_events,
 )
+from ._frontend import ReconnectPolicy
 from .action import Action
 from .errors import (
     Error,
@@ -60,6 +61,7 @@ __all__ = [
     "ManagerSocketError",
     "Message",
     "MessageTooLargeError",
+    "ReconnectPolicy",
     "RemoteProtocolError",
     "Request",
     "Response",
