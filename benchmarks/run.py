@@ -1,6 +1,6 @@
 """The benchmark suite: one command, one table.
 
-    python benchmarks/run.py            # add --quick for a smaller, faster run
+    python benchmarks/run.py            # --quick: smaller N; --repeat K: best of K runs
 
 Every measurement runs in a fresh child process against the load server of
 ``loadserver.py`` (another child process, pre-encoded answers), so clients do not share a
@@ -364,6 +364,13 @@ def _child(driver: str, metric: str, port: int, n: int) -> dict[str, Any]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
+def _best(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    good = [run for run in runs if "error" not in run]
+    if not good:
+        return runs[0]
+    return max(good, key=lambda run: run.get("rate", 0))
+
+
 def _have_panoramisk() -> bool:
     try:
         import panoramisk  # noqa: F401
@@ -376,6 +383,9 @@ def main() -> None:
     """Run the suite and print the table."""
     options = argparse.ArgumentParser(description=__doc__)
     options.add_argument("--quick", action="store_true", help="smaller N (a smoke run)")
+    options.add_argument(
+        "--repeat", type=int, default=3, help="runs per cell; the best is kept (default 3)"
+    )
     options.add_argument("--child", nargs=4, metavar=("DRIVER", "METRIC", "PORT", "N"))
     args = options.parse_args()
     if args.child:
@@ -399,7 +409,11 @@ def main() -> None:
             for metric in METRICS:
                 if metric == "memory" and driver in ("baseline", "panoramisk"):
                     continue  # no queue to bound: panoramisk spawns a task per event
-                results[driver][metric] = _child(driver, metric, port, sizes[metric])
+                # Best of several runs: a shared 2-core machine only ever makes things slower.
+                runs = 1 if metric == "memory" else max(1, args.repeat)
+                results[driver][metric] = _best(
+                    [_child(driver, metric, port, sizes[metric]) for _ in range(runs)]
+                )
     finally:
         server.kill()
         server.wait()
@@ -451,6 +465,16 @@ def _print_table(results: dict[str, dict[str, dict[str, Any]]], sizes: dict[str,
             if mine and theirs:
                 ratios.append(f"{label} {mine / theirs:.2f}x")
         print(f"{driver} / baseline: " + ", ".join(ratios))
+    reference = results.get("panoramisk", {})
+    for driver in ("threaded", "asyncio"):
+        row = results.get(driver, {})
+        ratios = []
+        for metric, label in (("events", "events"), ("ping", "pings"), ("ping8", "8 callers")):
+            mine, theirs = row.get(metric, {}).get("rate"), reference.get(metric, {}).get("rate")
+            if mine and theirs:
+                ratios.append(f"{label} {mine / theirs:.2f}x")
+        if ratios:
+            print(f"{driver} / panoramisk: " + ", ".join(ratios))
 
 
 if __name__ == "__main__":
