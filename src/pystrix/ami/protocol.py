@@ -222,13 +222,20 @@ def _build_fast(text: str) -> Message:
         dict.__init__(message, map(str.split, lines, _SPLIT_SEPARATOR, _SPLIT_ONCE))
     except ValueError:  # a line without ": " (no colon, or no space after it)
         return _build(text)
-    lowered = set(map(str.lower, message))
-    if (
-        len(lowered) != len(lines)  # a repeat, in any case
-        or "output" in lowered
-        or ":" in "".join(message)  # "a:b: c" must split at the first colon
-        or (cls is Message and "event" in lowered)
-    ):
+    if len(message) != len(lines) or ":" in "".join(message):  # a repeat; "a:b: c"
+        return _build(text)
+    if cls is Message or cls is Event or cls.event_name == "UserEvent":
+        # Headers a user may have written (or an unknown shape): check for a repeat in
+        # another case, Output lines and a lower-case "event".  Asterisk's own events
+        # spell their headers one way, so they skip this.
+        lowered = set(map(str.lower, message))
+        if (
+            len(lowered) != len(lines)
+            or "output" in lowered
+            or (cls is Message and "event" in lowered)
+        ):
+            return _build(text)
+    elif "Output" in dict.keys(message):
         return _build(text)
     message._pairs = None
     message._data = None
