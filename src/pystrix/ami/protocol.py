@@ -46,7 +46,7 @@ _FOLLOWS = b"response: follows"
 # In the Asterisk 13 "Response: Follows" format only these lead the block as headers; the
 # rest is raw command output, which may itself contain colons.
 _FOLLOWS_HEADERS = frozenset({"response", "privilege", "actionid", "message"})
-_FOLLOWS_ANYWHERE = re.compile(rb"(?i)response:[ \t]*follows")
+_FOLLOWS_ANYWHERE = re.compile(rb"(?i)response:[ \t]{0,16}follows")
 
 
 def parse_version(banner: str | None) -> str | None:
@@ -81,6 +81,7 @@ class MessageParser:
         self.max_message_size = max_message_size
         #: Return events as :class:`DeferredEvent` (text only) instead of parsing them.
         self.defer_events = defer_events
+        self._follows_pending = False
         #: The banner line (without its line ending), once received.
         self.banner: str | None = None
 
@@ -103,13 +104,13 @@ class MessageParser:
             self.banner = buffer[:end].decode("utf-8", "replace").rstrip("\r")
             self._expect_banner = False
             position = end + 1
-        # The cheap find rules out a legacy block in almost every read.
-        if (
-            buffer.find(b"ollows", position) < 0 and buffer.find(b"OLLOWS", position) < 0
-        ) or _FOLLOWS_ANYWHERE.search(buffer, position) is None:
-            position = self._feed_fast(buffer, position, messages)
-        else:
+        # Only bytes not looked at before (with an overlap for a marker split between
+        # reads) are searched: a message arriving in many small reads must not be
+        # rescanned from its start every time.
+        if self._follows_pending or _holds_follows(buffer, max(position, self._scan_from - 32)):
             position = self._feed_careful(buffer, position, messages)
+        else:
+            position = self._feed_fast(buffer, position, messages)
         # Blank lines after the last message carry nothing either.
         while buffer.startswith(b"\n", position) or buffer.startswith(b"\r\n", position):
             position += 1 if buffer[position] == 10 else 2
@@ -155,16 +156,19 @@ class MessageParser:
         scan_from = max(self._scan_from, position)
         search = _TERMINATOR.search
         limit = self.max_message_size
+        self._follows_pending = False
         while True:
             # Blank lines between messages carry nothing.
             while buffer.startswith(b"\n", position) or buffer.startswith(b"\r\n", position):
                 position += 1 if buffer[position] == 10 else 2
             if buffer[position : position + 17].lower() == _FOLLOWS:
-                end_mark = buffer.find(_END_COMMAND, position)
+                end_mark = buffer.find(_END_COMMAND, max(position, scan_from - 16))
                 if end_mark < 0:
+                    self._follows_pending = True  # the next read goes on with this block
                     break
                 match = search(buffer, end_mark)
                 if match is None:
+                    self._follows_pending = True
                     break
                 if end_mark - position > limit:
                     raise MessageTooLargeError(end_mark - position, limit)
@@ -187,6 +191,14 @@ class MessageParser:
         # The unfinished message may hold up to 4 bytes of its terminator already.
         if size > self.max_message_size + 4:
             raise MessageTooLargeError(size, self.max_message_size)
+
+
+def _holds_follows(buffer: bytearray, start: int) -> bool:
+    """Whether a legacy ``Response: Follows`` may begin at or after ``start``."""
+    # The cheap finds rule it out in almost every read; the regex confirms.
+    if buffer.find(b"ollows", start) < 0 and buffer.find(b"OLLOWS", start) < 0:
+        return False
+    return _FOLLOWS_ANYWHERE.search(buffer, max(0, start - 32)) is not None
 
 
 _SPLIT_SEPARATOR = itertools.repeat(": ")
