@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import AGIAppError, AGIResultHangup
+from .errors import AGIAppError, AGIProtocolError, AGIResultHangup
 from .protocol import Action, Reply
 
 __all__ = [
@@ -167,8 +167,15 @@ def _digits(digits: str | Iterable[object] | None) -> str:
 
 
 def _char(code: int) -> str | None:
-    """The key an ASCII code stands for, ``None`` for 0 (nothing pressed)."""
-    return chr(code) if code > 0 else None
+    """The key an ASCII code stands for, ``None`` for 0 (nothing pressed).
+
+    A code no character has is a malformed reply, not a crash of the caller's handler.
+    """
+    if code <= 0:
+        return None
+    if code > 0x10FFFF:
+        raise AGIProtocolError(f"result={code} is not a character code")
+    return chr(code)
 
 
 def _fail(reply: Reply, message: str, error: type[AGIAppError] = AGIAppError) -> AGIAppError:
@@ -813,11 +820,20 @@ class SpeechRecognize(Action[SpeechResult]):
             raise _fail(response, "speech recognition failed")
         fields = response.fields
         results = []
-        for index in range(int(fields.get("results", "0") or 0)):
-            score = int(fields.get(f"score{index}", "0") or 0)
-            results.append(
-                (score, fields.get(f"text{index}", ""), fields.get(f"grammar{index}", ""))
-            )
+        try:
+            count = int(fields.get("results", "0") or 0)
+            # Only the hypotheses Asterisk sent: a count is no reason to invent the rest.
+            for index in range(count):
+                if f"score{index}" not in fields and f"text{index}" not in fields:
+                    break
+                score = int(fields.get(f"score{index}", "0") or 0)
+                results.append(
+                    (score, fields.get(f"text{index}", ""), fields.get(f"grammar{index}", ""))
+                )
+        except ValueError as exc:
+            raise AGIProtocolError(
+                f"malformed speech result: {exc}", response.items, reply=response
+            ) from exc
         return SpeechResult(
             kind=response.data or "",
             endpos=response.endpos or 0,

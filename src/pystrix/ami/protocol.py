@@ -531,6 +531,8 @@ class ClientProtocol:
             raise self.error
         if action_id is None:
             action_id = self.next_action_id()
+            while action_id in self._pending or action_id in self._lists:
+                action_id = self.next_action_id()  # a caller chose this one already
         elif action_id in self._pending or action_id in self._lists:
             raise ValueError(f"ActionID {action_id!r} is already awaiting a response")
         payload = serialize_action(action, headers, action_id)
