@@ -349,6 +349,7 @@ class Manager:
         current = threading.current_thread()
         if self._reconnector is not None and self._reconnector is not current:
             self._reconnector.join()
+            self.disconnect()  # a reconnect that was connecting when close() began
         if self._monitor is not None and self._monitor is not current:
             self._monitor.join()
         if self._dispatcher is not None:
@@ -600,6 +601,9 @@ class Manager:
             attempt += 1
             try:
                 self.connect(host, port, timeout, tls=tls)
+                if self._closed:  # close() began while this attempt was connecting
+                    self.disconnect()
+                    return
                 token = None
                 if self._session.needs_challenge():
                     answer = self.send_action(Challenge())
