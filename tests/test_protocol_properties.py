@@ -225,6 +225,8 @@ def test_chunking_never_changes_the_messages(
 
 @given(soup, st.lists(st.integers(0, 1000), max_size=8), st.booleans())
 @example(data=b"A: 1\r\n\r\n\r\n", points=[], expect_banner=False)
+# A legacy block whose end marker was seen in an earlier read than its terminator.
+@example(data=b"Response: Follows\r\n--END COMMAND--\r\r\r\n\r\n", points=[], expect_banner=False)
 def test_chunking_never_changes_the_result_strictly(
     data: bytes, points: list[int], expect_banner: bool
 ) -> None:

@@ -81,7 +81,10 @@ class MessageParser:
         self.max_message_size = max_message_size
         #: Return events as :class:`DeferredEvent` (text only) instead of parsing them.
         self.defer_events = defer_events
+        # An unfinished legacy block continues in the next read, and where its
+        # --END COMMAND-- marker lies (from the block's start) once it has been seen.
         self._follows_pending = False
+        self._follows_end: int | None = None
         #: The banner line (without its line ending), once received.
         self.banner: str | None = None
 
@@ -162,14 +165,19 @@ class MessageParser:
             while buffer.startswith(b"\n", position) or buffer.startswith(b"\r\n", position):
                 position += 1 if buffer[position] == 10 else 2
             if buffer[position : position + 17].lower() == _FOLLOWS:
-                end_mark = buffer.find(_END_COMMAND, max(position, scan_from - 16))
-                if end_mark < 0:
-                    self._follows_pending = True  # the next read goes on with this block
-                    break
+                if self._follows_end is not None:  # found in an earlier read
+                    end_mark = position + self._follows_end
+                else:
+                    end_mark = buffer.find(_END_COMMAND, max(position, scan_from - 16))
+                    if end_mark < 0:
+                        self._follows_pending = True  # the next read goes on with this block
+                        break
                 match = search(buffer, end_mark)
                 if match is None:
                     self._follows_pending = True
+                    self._follows_end = end_mark - position  # not to be searched for again
                     break
+                self._follows_end = None
                 if end_mark - position > limit:
                     raise MessageTooLargeError(end_mark - position, limit)
                 messages.append(_build_follows(bytes(buffer[position:end_mark])))
