@@ -374,3 +374,26 @@ def test_generic_request_and_kwargs_headers(manager: Manager, simulator: Asteris
     answer = manager.send_action(request, Variable="NOT_SET_ANYWHERE")
     assert answer is not None and answer.success
     assert answer.result.get("Value") == ""
+
+
+def test_events_nobody_listens_to_are_never_parsed(
+    manager: Manager, simulator: AsteriskSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pystrix.ami import protocol
+
+    built: list[str] = []
+    original = protocol.DeferredEvent.build
+
+    def counting_build(self: protocol.DeferredEvent) -> Message:
+        built.append(self.name)
+        return original(self)
+
+    monkeypatch.setattr(protocol.DeferredEvent, "build", counting_build)
+    seen = _Recorder()
+    manager.register_callback("UserEvent", seen)
+    _login(manager, simulator)  # FullyBooted and SuccessfulAuth arrive; nobody listens
+    manager.send_action(core.UserEvent("Wanted"))
+    assert seen.wait_for()
+    assert isinstance(seen.items[0], core_events.UserEvent)
+    assert "FullyBooted" not in built
+    assert built.count("UserEvent") == 1

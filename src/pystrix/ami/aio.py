@@ -604,14 +604,17 @@ class Manager:
             for message in buffer.take():
                 if self._closed and message is not _STOP:
                     break  # closing: the rest of this batch is discarded too
-                if type(message) is DeferredEvent:
-                    message = message.build()
+                if type(message) is DeferredEvent or isinstance(message, Event):
+                    name = message.name
+                    chosen = callbacks.cached(name)
+                    if chosen is None:
+                        chosen = callbacks.for_event(name)
+                    if not chosen:
+                        continue  # nobody listens: the event is never even parsed
+                    if type(message) is DeferredEvent:
+                        message = message.build()
                 elif message is _STOP:
                     return
-                if isinstance(message, Event):
-                    chosen = callbacks.cached(message.name)
-                    if chosen is None:
-                        chosen = callbacks.for_event(message.name)
                 elif isinstance(message, _Disconnected):
                     self._end_iterators()
                     if message.notify:

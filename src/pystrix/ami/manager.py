@@ -638,15 +638,18 @@ class Manager:
             for message in get():
                 if self._closed and message is not _STOP:
                     break  # closing: the rest of this batch is discarded too
-                if type(message) is DeferredEvent:
-                    message = message.build()
-                elif message is _STOP:
-                    return
-                if isinstance(message, Event):
-                    callbacks = self._callbacks.cached(message.name)
+                if type(message) is DeferredEvent or isinstance(message, Event):
+                    name = message.name
+                    callbacks = self._callbacks.cached(name)
                     if callbacks is None:
                         with self._callbacks_lock:
-                            callbacks = self._callbacks.for_event(message.name)
+                            callbacks = self._callbacks.for_event(name)
+                    if not callbacks:
+                        continue  # nobody listens: the event is never even parsed
+                    if type(message) is DeferredEvent:
+                        message = message.build()
+                elif message is _STOP:
+                    return
                 elif isinstance(message, _Disconnected):
                     self._run_disconnect_callbacks(message.error)
                     continue

@@ -279,6 +279,12 @@ class DeferredEvent(str):
         """The event's text (LF line endings)."""
         return str(self)
 
+    @property
+    def name(self) -> str:
+        """The event's name, read off its first line without parsing the rest."""
+        end = self.find("\n")
+        return self[7:end] if end > 0 else self[7:]
+
     def build(self) -> Message:
         """Parse the event (its class is chosen by its name, as for any event)."""
         return _build_fast(str(self))
