@@ -530,7 +530,7 @@ class Manager:
         if self._disconnected is not None:
             self._disconnected.set()
         if notify:
-            if connection.protocol.logged_off or connection.protocol.shutdown_announced:
+            if connection.protocol.close_expected:
                 self._logger.info("AMI session ended: %s", error)
             else:
                 self._logger.warning("AMI connection lost: %s", error)

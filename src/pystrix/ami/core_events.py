@@ -1318,6 +1318,7 @@ class UserEvent(Event):
     """
 
     int_headers = _CHANNEL
+    free_form_headers = True  # the sender wrote these header names
 
 
 class VarSet(Event):

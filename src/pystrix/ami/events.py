@@ -59,6 +59,8 @@ class Event(Message, metaclass=_EventType):
         super().__init_subclass__(**kwargs)
         name = cls.__dict__.get("event_name") or cls.__name__
         cls.event_name = name
+        # A typed event's headers are Asterisk's unless the class says otherwise.
+        cls.free_form_headers = bool(cls.__dict__.get("free_form_headers", False))
         _REGISTRY[name.lower()] = cls
         # Computed once per class, so typed access costs one dict look-up per header.
         kinds = _inherited_kinds(cls)

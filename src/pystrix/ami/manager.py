@@ -566,7 +566,7 @@ class Manager:
             if self._connection is connection:
                 self._connection = None
         if notify:  # logged before waiters of wait_disconnected() can look
-            if connection.protocol.logged_off or connection.protocol.shutdown_announced:
+            if connection.protocol.close_expected:
                 self._logger.info("AMI session ended: %s", error)
             else:
                 self._logger.warning("AMI connection lost: %s", error)

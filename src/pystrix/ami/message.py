@@ -137,6 +137,10 @@ class Message(dict[str, str]):
 
     #: The event name a subclass stands for; ``None`` on generic messages.
     event_name: ClassVar[str | None] = None
+    #: True when a sender other than Asterisk chooses the header names (responses, an
+    #: unknown event, UserEvent), so the parser must check them for repeats in another
+    #: case; Asterisk's own typed events spell each header one way and skip that check.
+    free_form_headers: ClassVar[bool] = True
     #: Lower-cased header name to kind, for :meth:`typed` (event classes extend it).
     header_kinds: ClassVar[Mapping[str, str]] = COMMON_HEADER_KINDS
 

@@ -244,10 +244,9 @@ def _build_fast(text: str) -> Message:
         return _build(text)
     if len(message) != len(lines) or ":" in "".join(message):  # a repeat; "a:b: c"
         return _build(text)
-    if cls is Message or cls is Event or cls.event_name == "UserEvent":
+    if cls.free_form_headers:
         # Headers a user may have written (or an unknown shape): check for a repeat in
-        # another case, Output lines and a lower-case "event".  Asterisk's own events
-        # spell their headers one way, so they skip this.
+        # another case, Output lines and a lower-case "event".
         lowered = set(map(str.lower, message))
         if (
             len(lowered) != len(lines)
@@ -503,6 +502,11 @@ class ClientProtocol:
         self.shutdown_announced = False
 
     # -- state ---------------------------------------------------------------------------
+
+    @property
+    def close_expected(self) -> bool:
+        """True once Asterisk said it would close: ``Goodbye`` to Logoff, or ``Shutdown``."""
+        return self.logged_off or self.shutdown_announced
 
     @property
     def banner(self) -> str | None:
