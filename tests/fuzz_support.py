@@ -42,7 +42,7 @@ from pystrix.agi.protocol import (
 from pystrix.ami.errors import InvalidHeaderError, MessageTooLargeError, RemoteProtocolError
 from pystrix.ami.events import Event
 from pystrix.ami.message import Message
-from pystrix.ami.protocol import ClientProtocol, DeferredEvent, MessageParser, PendingAction
+from pystrix.ami.protocol import ClientProtocol, MessageParser, PendingAction, build_event
 from transcripts import TRANSCRIPTS_DIR, ami_transcript_names, recv_chunks
 
 __all__ = [
@@ -386,8 +386,9 @@ class ClientRun:
                 self._check_pending(item)
                 woken.append(item)
                 self.trace.append(("wake", item.action_id))
-            elif isinstance(item, DeferredEvent):
-                event = item.build()
+            elif type(item) is str:
+                assert item.startswith("Event: "), item
+                event = build_event(item)
                 assert isinstance(event, Event), item
                 self.trace.append(("event", snapshot(event)))
             elif isinstance(item, Event):
@@ -417,7 +418,7 @@ class ClientRun:
         assert self._returned[id(pending)] <= allowed, f"{pending!r} returned too often"
         response = pending.response
         assert response is not None, f"{pending!r} woken without a response"
-        assert not isinstance(response, (Event, DeferredEvent)), "an event taken as response"
+        assert not isinstance(response, (Event, str)), "an event taken as response"
         assert type(response) is Message
         assert pending.action_id in response.get_all("ActionID"), (pending, response)
         if not pending.done:

@@ -379,16 +379,18 @@ def test_generic_request_and_kwargs_headers(manager: Manager, simulator: Asteris
 def test_events_nobody_listens_to_are_never_parsed(
     manager: Manager, simulator: AsteriskSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pystrix.ami import protocol
+    from pystrix.ami import aio, protocol
+    from pystrix.ami import manager as threaded
 
     built: list[str] = []
-    original = protocol.DeferredEvent.build
 
-    def counting_build(self: protocol.DeferredEvent) -> Message:
-        built.append(self.name)
-        return original(self)
+    def counting_build(text: str, name: str | None = None) -> Message:
+        built.append(protocol.event_name(text))
+        return protocol.build_event(text, name)
 
-    monkeypatch.setattr(protocol.DeferredEvent, "build", counting_build)
+    # Both front-ends parse deferred events through their own reference to build_event.
+    monkeypatch.setattr(threaded, "build_event", counting_build)
+    monkeypatch.setattr(aio, "build_event", counting_build)
     seen = _Recorder()
     manager.register_callback("UserEvent", seen)
     _login(manager, simulator)  # FullyBooted and SuccessfulAuth arrive; nobody listens

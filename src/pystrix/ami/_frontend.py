@@ -65,6 +65,9 @@ class CallbackRegistry(Generic[_F]):
         self._universal: list[_F] = []
         self.orphan: list[_F] = []
         self._cache: dict[str, tuple[_F, ...]] = {}
+        #: ``cached(name)``: the functions for ``name`` if already worked out, else
+        #: ``None``; safe without a lock.  The cache's own ``get``: no call in between.
+        self.cached: Callable[[str], tuple[_F, ...] | None] = self._cache.get
 
     def register(self, qualifier: Qualifier, function: _F) -> None:
         """Add ``function`` under ``qualifier`` (see ``Manager.register_callback``)."""
@@ -97,10 +100,6 @@ class CallbackRegistry(Generic[_F]):
                 return _remove(self._universal, function)
             return _remove(self._named.get(qualifier.lower(), []), function)
         return False
-
-    def cached(self, name: str) -> tuple[_F, ...] | None:
-        """The functions for ``name`` if already worked out (safe without a lock)."""
-        return self._cache.get(name)
 
     def for_event(self, name: str) -> tuple[_F, ...]:
         """Every function an event called ``name`` selects, each once, in registration

@@ -45,7 +45,7 @@ from .errors import Error, ManagerError, ManagerSocketError
 from .events import Event
 from .manager import AsteriskInfo, banner_info
 from .message import Message
-from .protocol import DEFAULT_MAX_MESSAGE_SIZE, ClientProtocol, DeferredEvent, PendingAction
+from .protocol import DEFAULT_MAX_MESSAGE_SIZE, ClientProtocol, build_event
 from .request import Request, Response
 
 __all__ = ["AsyncCallback", "Manager"]
@@ -181,16 +181,12 @@ class _Connection(asyncio.Protocol):
         if manager._debug:
             manager._logger.debug("received %r", data)
         try:
-            received = self.protocol.receive_data(data)
+            batch, answered = self.protocol.receive(data)
         except ManagerSocketError as exc:  # a malformed or oversized message
             manager._fail(self, exc)
             return
-        batch: list[Any] = []
-        for item in received:
-            if isinstance(item, PendingAction):
-                item.waker.set()
-            else:
-                batch.append(item)
+        for pending in answered:
+            pending.waker.set()
         if not self.banner.done() and self.protocol.banner is not None:
             self.banner.set_result(None)
         if batch:
@@ -596,6 +592,7 @@ class Manager:
         loop = asyncio.get_running_loop()
         buffer = self._buffer
         callbacks = self._callbacks
+        cached = callbacks.cached
         while True:
             if not buffer.batches:
                 self._dispatch_ready = loop.create_future()
@@ -604,15 +601,17 @@ class Manager:
             for message in buffer.take():
                 if self._closed and message is not _STOP:
                     break  # closing: the rest of this batch is discarded too
-                if type(message) is DeferredEvent or isinstance(message, Event):
-                    name = message.name
-                    chosen = callbacks.cached(name)
+                if type(message) is str:  # an event's text, not parsed yet
+                    end = message.find("\n")  # protocol.event_name, inlined: once per event
+                    name = message[7:end] if end > 0 else message[7:]
+                    chosen = cached(name)
                     if chosen is None:
                         chosen = callbacks.for_event(name)
                     if not chosen:
                         continue  # nobody listens: the event is never even parsed
-                    if type(message) is DeferredEvent:
-                        message = message.build()
+                    message = build_event(message, name)
+                elif isinstance(message, Event):
+                    chosen = cached(message.name) or callbacks.for_event(message.name)
                 elif message is _STOP:
                     return
                 elif isinstance(message, _Disconnected):

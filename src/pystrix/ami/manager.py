@@ -40,7 +40,7 @@ from ._frontend import (
 from .errors import Error, ManagerError, ManagerSocketError
 from .events import Event
 from .message import Message
-from .protocol import DEFAULT_MAX_MESSAGE_SIZE, ClientProtocol, DeferredEvent, PendingAction
+from .protocol import DEFAULT_MAX_MESSAGE_SIZE, ClientProtocol, PendingAction, build_event
 from .request import Request, Response
 
 __all__ = ["AsteriskInfo", "Callback", "Manager", "banner_info"]
@@ -512,7 +512,7 @@ class Manager:
 
     def _read_loop(self, connection: _Connection) -> None:
         sock = connection.sock
-        protocol = connection.protocol
+        receive = connection.protocol.receive
         queue_put = self._queue.put
         debug = self._debug
         try:
@@ -525,13 +525,9 @@ class Manager:
                     )
                     return
                 with connection.lock:
-                    received = protocol.receive_data(data)
-                batch: list[Message | DeferredEvent] = []
-                for item in received:
-                    if isinstance(item, PendingAction):
-                        item.waker.set()
-                    else:
-                        batch.append(item)
+                    batch, answered = receive(data)
+                for pending in answered:
+                    pending.waker.set()
                 if debug:
                     self._logger.debug("received %r", data)
                 if batch:
@@ -634,20 +630,26 @@ class Manager:
 
     def _dispatch_loop(self) -> None:
         get = self._queue.get
+        cached = self._callbacks.cached
         while True:
             for message in get():
                 if self._closed and message is not _STOP:
                     break  # closing: the rest of this batch is discarded too
-                if type(message) is DeferredEvent or isinstance(message, Event):
-                    name = message.name
-                    callbacks = self._callbacks.cached(name)
+                if type(message) is str:  # an event's text, not parsed yet
+                    end = message.find("\n")  # protocol.event_name, inlined: once per event
+                    name = message[7:end] if end > 0 else message[7:]
+                    callbacks = cached(name)
                     if callbacks is None:
                         with self._callbacks_lock:
                             callbacks = self._callbacks.for_event(name)
                     if not callbacks:
                         continue  # nobody listens: the event is never even parsed
-                    if type(message) is DeferredEvent:
-                        message = message.build()
+                    message = build_event(message, name)
+                elif isinstance(message, Event):
+                    callbacks = cached(message.name)
+                    if callbacks is None:
+                        with self._callbacks_lock:
+                            callbacks = self._callbacks.for_event(message.name)
                 elif message is _STOP:
                     return
                 elif isinstance(message, _Disconnected):

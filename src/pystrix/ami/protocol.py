@@ -28,9 +28,10 @@ from .message import Message
 __all__ = [
     "DEFAULT_MAX_MESSAGE_SIZE",
     "ClientProtocol",
-    "DeferredEvent",
     "MessageParser",
     "PendingAction",
+    "build_event",
+    "event_name",
     "parse_version",
     "serialize_action",
     "serialize_headers",
@@ -79,8 +80,11 @@ class MessageParser:
         self._scan_from = 0
         self._expect_banner = expect_banner
         self.max_message_size = max_message_size
-        #: Return events as :class:`DeferredEvent` (text only) instead of parsing them.
+        #: Return events as their text (a ``str`` starting ``Event: ``, LF line endings)
+        #: instead of parsing them; :func:`build_event` parses one later.
         self.defer_events = defer_events
+        #: True when everything the last :meth:`feed` returned is an event's text.
+        self.events_only = False
         # An unfinished legacy block continues in the next read, and where its
         # --END COMMAND-- marker lies (from the block's start) once it has been seen.
         self._follows_pending = False
@@ -97,7 +101,8 @@ class MessageParser:
         """Add received bytes; return every message they complete, in order."""
         buffer = self._buffer
         buffer += data
-        messages: list[Message] = []
+        messages: list[Any] = []
+        self.events_only = False
         position = 0
         if self._expect_banner:
             end = buffer.find(b"\n")
@@ -107,10 +112,7 @@ class MessageParser:
             self.banner = buffer[:end].decode("utf-8", "replace").rstrip("\r")
             self._expect_banner = False
             position = end + 1
-        # Only bytes not looked at before (with an overlap for a marker split between
-        # reads) are searched: a message arriving in many small reads must not be
-        # rescanned from its start every time.
-        if self._follows_pending or _holds_follows(buffer, max(position, self._scan_from - 32)):
+        if self._follows_pending:
             position = self._feed_careful(buffer, position, messages)
         else:
             position = self._feed_fast(buffer, position, messages)
@@ -127,28 +129,50 @@ class MessageParser:
     def _feed_fast(self, buffer: bytearray, position: int, messages: list[Any]) -> int:
         """Every complete message at once: one decode and one split for the whole read.
 
-        Only for data without a legacy ``Response: Follows`` block, whose raw output may
-        hold blank lines.
+        Falls back to :meth:`_feed_careful` where a legacy ``Response: Follows`` block
+        begins, as its raw output may hold blank lines.
         """
+        # Only bytes not looked at before (with an overlap for a marker split between
+        # reads) are searched for that block: a message arriving in many small reads
+        # must not be rescanned from its start every time.
+        unseen = max(position, self._scan_from - 32)
         scan_from = max(self._scan_from, position)
         crlf = buffer.rfind(b"\n\r\n", scan_from)
-        lf = buffer.rfind(b"\n\n", scan_from)
+        # A bare-LF terminator matters only after the last CRLF one (the usual case).
+        lf = buffer.rfind(b"\n\n", crlf + 1 if crlf >= 0 else scan_from)
         end = max(crlf + 3 if crlf >= 0 else 0, lf + 2 if lf >= 0 else 0)
-        if end <= position:
+        if end <= position or end - position > self.max_message_size:
+            # Nothing complete yet, or some message here may be over the limit (the
+            # careful path measures each one in bytes).
+            if end > position or _holds_follows(buffer, unseen):
+                return self._feed_careful(buffer, position, messages)
             return position
-        if end - position > self.max_message_size:
-            # Some message here may be over the limit: measure each one in bytes.
-            return self._feed_careful(buffer, position, messages)
-        text = buffer[position:end].decode("utf-8", "replace")
-        if "\r" in text:
-            text = text.replace("\r\n", "\n")
+        chunk = buffer[position:end]
+        if b"\r" in chunk:
+            # On bytes: cheaper than on text, and CR and LF are never part of a longer
+            # UTF-8 sequence, so decoding after it gives the same text.
+            chunk = chunk.replace(b"\r\n", b"\n")
+        text = chunk.decode("utf-8", "replace")
+        blocks = text.split("\n\n")
+        blocks.pop()  # the text ends with the last message's blank line
         defer = self.defer_events
-        for block in text.split("\n\n"):
+        if defer and all(map(str.startswith, blocks, _EVENT_PREFIX)):
+            # Every message here is an event (the usual read on a busy server), so no
+            # legacy block begins before ``end``: hand the texts over as they are.
+            self.events_only = True
+            messages.extend(blocks)
+            if _holds_follows(buffer, max(unseen, end)):  # one may begin after ``end``
+                self.events_only = False
+                return self._feed_careful(buffer, end, messages)
+            return end
+        if _holds_follows(buffer, unseen):
+            return self._feed_careful(buffer, position, messages)
+        for block in blocks:
             if block and block[0] == "\n":
                 block = block.lstrip("\n")  # stray blank lines carry nothing
             if block:
                 if defer and block.startswith("Event: "):
-                    messages.append(DeferredEvent(block))
+                    messages.append(block)
                 else:
                     messages.append(_build_fast(block))
         return end
@@ -209,9 +233,9 @@ def _holds_follows(buffer: bytearray, start: int) -> bool:
     return _FOLLOWS_ANYWHERE.search(buffer, max(0, start - 32)) is not None
 
 
-_SPLIT_SEPARATOR = itertools.repeat(": ")
-_SPLIT_ONCE = itertools.repeat(1)
 _CLASS_BY_EXACT_NAME: dict[str, type[Event]] = {}
+_SHUTDOWN_PREFIX = itertools.repeat("Event: Shutdown\n")
+_EVENT_PREFIX = itertools.repeat("Event: ")
 
 
 def _event_class(name: str) -> type[Event]:
@@ -223,26 +247,33 @@ def _event_class(name: str) -> type[Event]:
     return cls
 
 
-def _build_fast(text: str) -> Message:
-    """Build one message from LF-separated ``text``, all in C where the shape allows.
+def _build_fast(text: str, cls: type[Message] | None = None) -> Message:
+    """Build one message from LF-separated ``text`` (of class ``cls`` if known).
 
-    The common shape (every line ``Key: Value``, no repeats, no ``Output``) is split by
-    ``str.split`` straight into the message's dict; anything else goes to :func:`_build`.
+    The common shape (every line ``Key: Value``, no repeats, no ``Output``) is built here
+    in one pass; anything else goes to :func:`_build`.
     """
-    if text[0] == "\n":
-        text = text.lstrip("\n")
-    if text.startswith("Event: "):
-        newline = text.find("\n")
-        cls: type[Message] = _event_class(text[7:newline] if newline > 0 else text[7:])
-    else:
-        cls = Message
-    lines = text.split("\n")
+    if cls is None:
+        if text[0] == "\n":
+            text = text.lstrip("\n")
+        if text.startswith("Event: "):
+            newline = text.find("\n")
+            cls = _event_class(text[7:newline] if newline > 0 else text[7:])
+        else:
+            cls = Message
     message = dict.__new__(cls)
-    try:
-        dict.__init__(message, map(str.split, lines, _SPLIT_SEPARATOR, _SPLIT_ONCE))
-    except ValueError:  # a line without ": " (no colon, or no space after it)
-        return _build(text)
-    if len(message) != len(lines) or ":" in "".join(message):  # a repeat; "a:b: c"
+    lines = text.split("\n")
+    # A loop over str.partition beats mapping str.split into the dict: no list per line.
+    for line in lines:
+        key, separator, value = line.partition(": ")
+        if not separator:  # no colon, or no space after it
+            return _build(text)
+        message[key] = value
+    if len(message) != len(lines) or (
+        # A key holds a colon ("a:b: c")?  Only worth a look if the text has more colons
+        # than lines (values such as addresses hold some).
+        text.count(":") != len(lines) and ":" in "".join(message)
+    ):
         return _build(text)
     if cls.free_form_headers:
         # Headers a user may have written (or an unknown shape): check for a repeat in
@@ -254,7 +285,7 @@ def _build_fast(text: str) -> Message:
             or (cls is Message and "event" in lowered)
         ):
             return _build(text)
-    elif "Output" in dict.keys(message):
+    elif dict.__contains__(message, "Output"):
         return _build(text)
     message._pairs = None
     message._data = None
@@ -262,34 +293,19 @@ def _build_fast(text: str) -> Message:
     return message
 
 
-class DeferredEvent(str):
-    """An event framed but not yet parsed: its text, about a fifth of a parsed event's size.
+def event_name(text: str) -> str:
+    """The name of the event whose unparsed ``text`` (starting ``Event: ``) is given."""
+    end = text.find("\n")
+    return text[7:end] if end > 0 else text[7:]
 
-    The Managers queue events for their callbacks in this form, so that a backlog costs
-    little memory and the socket reader does not spend its time parsing; the dispatcher
-    calls :meth:`build` just before the callbacks run.  A ``str`` with no slots, so that
-    a long backlog adds nothing for the cyclic garbage collector to scan.
-    """
 
-    __slots__ = ()
-
-    @property
-    def text(self) -> str:
-        """The event's text (LF line endings)."""
-        return str(self)
-
-    @property
-    def name(self) -> str:
-        """The event's name, read off its first line without parsing the rest."""
-        end = self.find("\n")
-        return self[7:end] if end > 0 else self[7:]
-
-    def build(self) -> Message:
-        """Parse the event (its class is chosen by its name, as for any event)."""
-        return _build_fast(str(self))
-
-    def __repr__(self) -> str:
-        return f"<DeferredEvent {str(self)[:40]!r}>"
+def build_event(text: str, name: str | None = None) -> Message:
+    """Parse an event's ``text`` as :meth:`MessageParser.feed` returns it with
+    ``defer_events``; ``name`` (from :func:`event_name`) saves reading it again."""
+    if name is None:
+        name = event_name(text)
+    cls = _CLASS_BY_EXACT_NAME.get(name)
+    return _build_fast(text, _event_class(name) if cls is None else cls)
 
 
 def _build(text: str) -> Message:
@@ -460,9 +476,9 @@ class PendingAction:
 
 
 #: An item out of :meth:`ClientProtocol.receive_data`: an event or orphaned response to
-#: dispatch (an event may be a :class:`DeferredEvent`), or a pending action whose state
-#: changed (wake its waiter).
-Received = Message | PendingAction | DeferredEvent
+#: dispatch (an event may still be its unparsed text, a ``str``: see :func:`build_event`),
+#: or a pending action whose state changed (wake its waiter).
+Received = Message | PendingAction | str
 
 
 class ClientProtocol:
@@ -582,35 +598,55 @@ class ClientProtocol:
         size limit; call :meth:`fail` with it to release every waiter.
         """
         out: list[Received] = []
+        self._receive(data, out, out)
+        return out
+
+    def receive(self, data: bytes) -> tuple[list[Message | str], list[PendingAction]]:
+        """As :meth:`receive_data`, split in two: what to dispatch (in order) and the
+        pending actions to wake (in order).  What the front-ends use."""
+        dispatch: list[Any] = []
+        wake: list[Any] = []
+        self._receive(data, dispatch, wake)
+        return dispatch, wake
+
+    def _receive(self, data: bytes, dispatch: list[Any], wake: list[Any]) -> None:
+        parser = self._parser
+        messages = parser.feed(data)
         lists = self._lists
-        for message in self._parser.feed(data):
-            if type(message) is DeferredEvent:
+        if parser.events_only and not lists:
+            # Texts of events only, none of which can belong to a list: nothing to look
+            # at per event beyond the Shutdown notice.
+            if not self.shutdown_announced and any(map(str.startswith, messages, _SHUTDOWN_PREFIX)):
+                self.shutdown_announced = True
+            dispatch.extend(messages)
+            return
+        for message in messages:
+            if type(message) is str:
                 if message.startswith("Event: Shutdown\n"):
                     self.shutdown_announced = True
                 # Only an event that may belong to an open list must be parsed now.
                 if not lists or "actionid" not in message.lower():
-                    out.append(message)
+                    dispatch.append(message)
                     continue
-                message = message.build()
+                message = build_event(message)
             if isinstance(message, Event):
                 if message.name == "Shutdown":
                     self.shutdown_announced = True
                 if lists:
                     action_id = message.get("ActionID")
                     if action_id is not None and action_id in lists:
-                        self._list_item(lists[action_id], message, out)
+                        self._list_item(lists[action_id], message, dispatch, wake)
                         continue
-                out.append(message)
+                dispatch.append(message)
             else:
-                self._response(message, out)
-        return out
+                self._response(message, dispatch, wake)
 
-    def _response(self, message: Message, out: list[Received]) -> None:
+    def _response(self, message: Message, dispatch: list[Any], wake: list[Any]) -> None:
         # Exact-case look-ups first: Asterisk's spelling is the common case by far.
         action_id = dict.get(message, "ActionID") or message.get("ActionID")
         pending = None if action_id is None else self._pending.get(action_id)
         if pending is None or pending.response is not None:
-            out.append(message)  # an orphan: nobody is waiting for it
+            dispatch.append(message)  # an orphan: nobody is waiting for it
             return
         pending.response = message
         if (dict.get(message, "Response") or message.get("Response")) == "Goodbye":
@@ -626,26 +662,28 @@ class ClientProtocol:
         else:
             pending.done = True
             del self._pending[pending.action_id]
-        out.append(pending)
+        wake.append(pending)
 
-    def _list_item(self, pending: PendingAction, event: Event, out: list[Received]) -> None:
+    def _list_item(
+        self, pending: PendingAction, event: Event, dispatch: list[Any], wake: list[Any]
+    ) -> None:
         ends = (event.get("EventList") or "").lower() == "complete"
         if not ends:
             pending.events.append(event)
             if not pending.collect_events:
-                out.append(event)
+                dispatch.append(event)
             return
         pending.complete_event = event
         pending.list_open = False
         del self._lists[pending.action_id]
         if not pending.collect_events:
-            out.append(event)
+            dispatch.append(event)
         if pending.aggregate_name:
-            out.append(self._aggregate(pending, event))
+            dispatch.append(self._aggregate(pending, event))
         if pending.collect_events:
             pending.done = True
             self._pending.pop(pending.action_id, None)
-            out.append(pending)
+            wake.append(pending)
 
     @staticmethod
     def _aggregate(pending: PendingAction, complete: Event) -> Aggregate:
