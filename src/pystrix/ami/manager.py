@@ -515,10 +515,14 @@ class Manager:
         receive = connection.protocol.receive
         queue_put = self._queue.put
         debug = self._debug
+        # One buffer for every read: a fresh 256 KiB bytes object per recv() costs an
+        # mmap, an mremap and a munmap in the C library, on every read.
+        buffer = memoryview(bytearray(_READ_SIZE))
         try:
             while True:
-                data = sock.recv(_READ_SIZE)
-                if not data:
+                size = sock.recv_into(buffer)
+                data = buffer[:size]
+                if not size:
                     self._fail(
                         connection,
                         ManagerSocketError(f"{connection.address} closed the connection"),
@@ -526,14 +530,16 @@ class Manager:
                     return
                 with connection.lock:
                     batch, answered = receive(data)
-                for pending in answered:
-                    pending.waker.set()
                 if debug:
-                    self._logger.debug("received %r", data)
+                    self._logger.debug("received %r", bytes(data))
                 if batch:
                     dropped = queue_put(batch)
                     if dropped:
                         self._warn_dropped(dropped)
+                # Waiters last, just before this thread lets go of the GIL in recv_into():
+                # a caller woken earlier would only wake to wait for the GIL.
+                for pending in answered:
+                    pending.waker.set()
         except ManagerSocketError as exc:  # includes a malformed or oversized message
             self._fail(connection, exc)
         except OSError as exc:

@@ -97,7 +97,7 @@ class MessageParser:
         """Bytes received but not yet part of a complete message."""
         return len(self._buffer)
 
-    def feed(self, data: bytes) -> list[Any]:
+    def feed(self, data: bytes | bytearray | memoryview) -> list[Any]:
         """Add received bytes; return every message they complete, in order."""
         buffer = self._buffer
         buffer += data
@@ -591,7 +591,7 @@ class ClientProtocol:
 
     # -- bytes in, messages out ----------------------------------------------------------
 
-    def receive_data(self, data: bytes) -> list[Received]:
+    def receive_data(self, data: bytes | bytearray | memoryview) -> list[Received]:
         """Feed received bytes; return what to dispatch and whom to wake, in order.
 
         Raises :class:`~pystrix.ami.errors.MessageTooLargeError` if the server overflows the
@@ -601,7 +601,9 @@ class ClientProtocol:
         self._receive(data, out, out)
         return out
 
-    def receive(self, data: bytes) -> tuple[list[Message | str], list[PendingAction]]:
+    def receive(
+        self, data: bytes | bytearray | memoryview
+    ) -> tuple[list[Message | str], list[PendingAction]]:
         """As :meth:`receive_data`, split in two: what to dispatch (in order) and the
         pending actions to wake (in order).  What the front-ends use."""
         dispatch: list[Any] = []
@@ -609,7 +611,9 @@ class ClientProtocol:
         self._receive(data, dispatch, wake)
         return dispatch, wake
 
-    def _receive(self, data: bytes, dispatch: list[Any], wake: list[Any]) -> None:
+    def _receive(
+        self, data: bytes | bytearray | memoryview, dispatch: list[Any], wake: list[Any]
+    ) -> None:
         parser = self._parser
         messages = parser.feed(data)
         lists = self._lists
