@@ -150,13 +150,16 @@ def _declared_fields(cls: type) -> list[HeaderField]:
 
 def _declarative_init(self: Action, *args: Any, **kwargs: Any) -> None:
     cls = type(self)
-    signature: inspect.Signature = getattr(cls, "__signature__", _NO_PARAMETERS)
-    try:
-        bound = signature.bind(*args, **kwargs)
-    except TypeError as error:
-        raise TypeError(f"{cls.__name__}: {error}") from None
+    arguments: Mapping[str, Any]
+    if args or kwargs or any(field.required for field in cls.header_fields):
+        signature: inspect.Signature = getattr(cls, "__signature__", _NO_PARAMETERS)
+        try:
+            arguments = signature.bind(*args, **kwargs).arguments
+        except TypeError as error:
+            raise TypeError(f"{cls.__name__}: {error}") from None
+    else:
+        arguments = {}  # every field takes its default: no binding to do (Ping())
     Request.__init__(self, cls.action_name)
-    arguments = bound.arguments
     for field in cls.header_fields:
         value = arguments.get(field.name, field.default)
         if value is not None:
