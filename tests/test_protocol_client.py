@@ -21,6 +21,7 @@ from pystrix.ami.protocol import (
     MessageParser,
     PendingAction,
     Received,
+    build_event,
     serialize_action,
     serialize_headers,
 )
@@ -767,3 +768,40 @@ def test_transcript_correlation(name: str) -> None:
         if pending.complete_event is not None:
             assert pending.complete_event.action_id == pending.action_id
             assert all(e.action_id == pending.action_id for e in pending.events)
+
+
+_CRLF_EVENT = b"Event: Alpha\r\nKey: 1\r\nAddress: 127.0.0.1:5060\r\n\r\n"
+_LF_EVENT = b"Event: Beta\nKey: 2\n\n"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _CRLF_EVENT * 3,
+        _CRLF_EVENT + _LF_EVENT + _CRLF_EVENT,
+        _LF_EVENT + _CRLF_EVENT,
+        b"Event: Gamma\r\nKey: 3\n\r\n" + _CRLF_EVENT,  # a bare LF ends the last line
+        _CRLF_EVENT + b"\r\n\r\n" + _CRLF_EVENT,  # stray blank lines between events
+        _CRLF_EVENT + b"Response: Success\r\nActionID: x\r\n\r\n" + _CRLF_EVENT,
+        b"Event: Delta\r\nValue: a\rb\r\r\n\r\n",  # bare CRs stay in the value
+    ],
+    ids=["crlf", "crlf-lf-crlf", "lf-crlf", "bare-lf-line", "stray-blank", "response", "bare-cr"],
+)
+def test_deferred_events_parse_as_events_parsed_at_once(data: bytes) -> None:
+    """Whatever the line endings, an event handed over as text and built later equals the
+    event the parser builds at once: same framing, class, headers and ``raw``."""
+
+    def picture(items: list[Received]) -> list[object]:
+        out: list[object] = []
+        for item in items:
+            if type(item) is str:
+                assert item.startswith("Event: ") and "\n" not in item.replace("\r\n", "")
+                item = build_event(item)
+            assert isinstance(item, Message)
+            out.append((type(item), item.header_pairs(), item.data, item.raw))
+        return out
+
+    deferred = picture(connected(defer_events=True).receive_data(data))
+    parsed = picture(connected(defer_events=False).receive_data(data))
+    assert deferred == parsed
+    assert len(parsed) == data.count(b"Event: ") + data.count(b"Response: ")

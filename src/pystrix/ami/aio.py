@@ -624,7 +624,7 @@ class Manager:
                 if self._closed and message is not _STOP:
                     break  # closing: the rest of this batch is discarded too
                 if type(message) is str:  # an event's text, not parsed yet
-                    end = message.find("\n")  # protocol.event_name, inlined: once per event
+                    end = message.find("\r\n")  # protocol.event_name, inlined: once per event
                     name = message[7:end] if end > 0 else message[7:]
                     chosen = cached(name)
                     if chosen is None:

@@ -133,7 +133,7 @@ class Message(dict[str, str]):
       message built in code).
     """
 
-    __slots__ = ("_data", "_pairs", "raw")
+    __slots__ = ("_data", "_pairs", "_raw", "_raw_crlf")
 
     #: The event name a subclass stands for; ``None`` on generic messages.
     event_name: ClassVar[str | None] = None
@@ -146,7 +146,10 @@ class Message(dict[str, str]):
 
     _data: list[str] | None
     _pairs: list[tuple[str, str]] | None
-    raw: str | None
+    # The text as received; an event parsed straight from the wire keeps its CRLF line
+    # endings (``_raw_crlf``) and ``raw`` makes them LF only when someone asks.
+    _raw: str | None
+    _raw_crlf: bool
 
     def __init__(
         self,
@@ -168,7 +171,8 @@ class Message(dict[str, str]):
         super().__init__(first)
         self._pairs = pairs if repeated else None
         self._data = data
-        self.raw = raw
+        self._raw = raw
+        self._raw_crlf = False
 
     @classmethod
     def _from_parsed(
@@ -183,8 +187,23 @@ class Message(dict[str, str]):
         dict.__init__(message, first)
         message._pairs = pairs
         message._data = data
-        message.raw = raw
+        message._raw = raw
+        message._raw_crlf = False
         return message
+
+    @property
+    def raw(self) -> str | None:
+        """The message's text as received, with line endings made LF (``None`` for a
+        message built in code)."""
+        if self._raw_crlf:
+            assert self._raw is not None
+            return self._raw.replace("\r\n", "\n")
+        return self._raw
+
+    @raw.setter
+    def raw(self, text: str | None) -> None:
+        self._raw = text
+        self._raw_crlf = False
 
     # -- case-insensitive access -------------------------------------------------------
 

@@ -80,7 +80,7 @@ class MessageParser:
         self._scan_from = 0
         self._expect_banner = expect_banner
         self.max_message_size = max_message_size
-        #: Return events as their text (a ``str`` starting ``Event: ``, LF line endings)
+        #: Return events as their text (a ``str`` starting ``Event: ``, CRLF line endings)
         #: instead of parsing them; :func:`build_event` parses one later.
         self.defer_events = defer_events
         #: True when everything the last :meth:`feed` returned is an event's text.
@@ -148,33 +148,38 @@ class MessageParser:
                 return self._feed_careful(buffer, position, messages)
             return position
         chunk = buffer[position:end]
-        if b"\r" in chunk:
-            # On bytes: cheaper than on text, and CR and LF are never part of a longer
-            # UTF-8 sequence, so decoding after it gives the same text.
-            chunk = chunk.replace(b"\r\n", b"\n")
-        text = chunk.decode("utf-8", "replace")
-        blocks = text.split("\n\n")
+        # Asterisk ends every line with CRLF.  Then the text is split as it is (cheaper
+        # than rewriting it); any bare LF and it is made LF throughout first.  Counted on
+        # bytes: CR and LF are never part of a longer UTF-8 sequence.
+        crlf = chunk.count(b"\n") == chunk.count(b"\r\n")
+        if crlf:
+            text = chunk.decode("utf-8", "replace")
+            blocks = text.split("\r\n\r\n")
+        else:
+            text = chunk.replace(b"\r\n", b"\n").decode("utf-8", "replace")
+            blocks = text.split("\n\n")
         blocks.pop()  # the text ends with the last message's blank line
         defer = self.defer_events
         if defer and all(map(str.startswith, blocks, _EVENT_PREFIX)):
             # Every message here is an event (the usual read on a busy server), so no
             # legacy block begins before ``end``: hand the texts over as they are.
             self.events_only = True
-            messages.extend(blocks)
+            messages.extend(blocks if crlf else [_as_crlf(block) for block in blocks])
             if _holds_follows(buffer, max(unseen, end)):  # one may begin after ``end``
                 self.events_only = False
                 return self._feed_careful(buffer, end, messages)
             return end
         if _holds_follows(buffer, unseen):
             return self._feed_careful(buffer, position, messages)
+        newline = "\r\n" if crlf else "\n"
         for block in blocks:
-            if block and block[0] == "\n":
-                block = block.lstrip("\n")  # stray blank lines carry nothing
+            while block.startswith(newline):
+                block = block[len(newline) :]  # stray blank lines carry nothing
             if block:
                 if defer and block.startswith("Event: "):
-                    messages.append(block)
+                    messages.append(block if crlf else _as_crlf(block))
                 else:
-                    messages.append(_build_fast(block))
+                    messages.append(_build_fast(block.replace("\r\n", "\n") if crlf else block))
         return end
 
     def _feed_careful(self, buffer: bytearray, position: int, messages: list[Any]) -> int:
@@ -234,7 +239,7 @@ def _holds_follows(buffer: bytearray, start: int) -> bool:
 
 
 _CLASS_BY_EXACT_NAME: dict[str, type[Event]] = {}
-_SHUTDOWN_PREFIX = itertools.repeat("Event: Shutdown\n")
+_SHUTDOWN_PREFIX = itertools.repeat("Event: Shutdown\r\n")
 _EVENT_PREFIX = itertools.repeat("Event: ")
 
 
@@ -247,8 +252,9 @@ def _event_class(name: str) -> type[Event]:
     return cls
 
 
-def _build_fast(text: str, cls: type[Message] | None = None) -> Message:
-    """Build one message from LF-separated ``text`` (of class ``cls`` if known).
+def _build_fast(text: str, cls: type[Message] | None = None, newline: str = "\n") -> Message:
+    """Build one message from ``text`` (lines ended by ``newline``; of class ``cls`` if
+    known).
 
     The common shape (every line ``Key: Value``, no repeats, no ``Output``) is built here
     in one pass; anything else goes to :func:`_build`.
@@ -257,24 +263,24 @@ def _build_fast(text: str, cls: type[Message] | None = None) -> Message:
         if text[0] == "\n":
             text = text.lstrip("\n")
         if text.startswith("Event: "):
-            newline = text.find("\n")
-            cls = _event_class(text[7:newline] if newline > 0 else text[7:])
+            end = text.find(newline)
+            cls = _event_class(text[7:end] if end > 0 else text[7:])
         else:
             cls = Message
     message = dict.__new__(cls)
-    lines = text.split("\n")
+    lines = text.split(newline)
     # A loop over str.partition beats mapping str.split into the dict: no list per line.
     for line in lines:
         key, separator, value = line.partition(": ")
         if not separator:  # no colon, or no space after it
-            return _build(text)
+            return _build(_as_lf(text, newline))
         message[key] = value
     if len(message) != len(lines) or (
         # A key holds a colon ("a:b: c")?  Only worth a look if the text has more colons
         # than lines (values such as addresses hold some).
         text.count(":") != len(lines) and ":" in "".join(message)
     ):
-        return _build(text)
+        return _build(_as_lf(text, newline))
     if cls.free_form_headers:
         # Headers a user may have written (or an unknown shape): check for a repeat in
         # another case, Output lines and a lower-case "event".
@@ -284,28 +290,39 @@ def _build_fast(text: str, cls: type[Message] | None = None) -> Message:
             or "output" in lowered
             or (cls is Message and "event" in lowered)
         ):
-            return _build(text)
+            return _build(_as_lf(text, newline))
     elif dict.__contains__(message, "Output"):
-        return _build(text)
+        return _build(_as_lf(text, newline))
     message._pairs = None
     message._data = None
-    message.raw = text
+    message._raw = text
+    message._raw_crlf = newline != "\n"
     return message
+
+
+def _as_lf(text: str, newline: str) -> str:
+    return text if newline == "\n" else text.replace("\r\n", "\n")
+
+
+def _as_crlf(text: str) -> str:
+    """LF-separated ``text`` with CRLF line endings, as deferred event texts have."""
+    return text.replace("\n", "\r\n")
 
 
 def event_name(text: str) -> str:
     """The name of the event whose unparsed ``text`` (starting ``Event: ``) is given."""
-    end = text.find("\n")
+    end = text.find("\r\n")
     return text[7:end] if end > 0 else text[7:]
 
 
 def build_event(text: str, name: str | None = None) -> Message:
     """Parse an event's ``text`` as :meth:`MessageParser.feed` returns it with
-    ``defer_events``; ``name`` (from :func:`event_name`) saves reading it again."""
+    ``defer_events`` (CRLF line endings, no blank line at the end); ``name`` (from
+    :func:`event_name`) saves reading it again."""
     if name is None:
         name = event_name(text)
     cls = _CLASS_BY_EXACT_NAME.get(name)
-    return _build_fast(text, _event_class(name) if cls is None else cls)
+    return _build_fast(text, _event_class(name) if cls is None else cls, "\r\n")
 
 
 def _build(text: str) -> Message:
@@ -626,7 +643,7 @@ class ClientProtocol:
             return
         for message in messages:
             if type(message) is str:
-                if message.startswith("Event: Shutdown\n"):
+                if message.startswith("Event: Shutdown\r\n"):
                     self.shutdown_announced = True
                 # Only an event that may belong to an open list must be parsed now.
                 if not lists or "actionid" not in message.lower():
