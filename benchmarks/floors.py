@@ -1,0 +1,117 @@
+"""How fast a Ping round trip can be here at all, with no AMI library in the way.
+
+    python benchmarks/floors.py [--pings N]
+
+Starts ``loadserver.py`` and measures sequential Ping round trips three ways: a bare
+blocking socket (the suite's baseline), a minimal ``asyncio.Protocol`` (write, await a
+future that ``data_received`` resolves), and a minimal reader thread that wakes the
+caller through a lock.  The second and third are the floors under the asyncio and the
+threaded Manager: what the event loop, or the hop between two threads, costs by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+PING = b"Action: Ping\r\nActionID: 1\r\n\r\n"
+
+
+def _connect(port: int) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.recv(100)  # the banner
+    return sock
+
+
+def bare(port: int, n: int) -> float:
+    sock = _connect(port)
+    started = time.perf_counter()
+    for _ in range(n):
+        sock.sendall(PING)
+        sock.recv(65536)
+    elapsed = time.perf_counter() - started
+    sock.close()
+    return n / elapsed
+
+
+def thread_hop(port: int, n: int) -> float:
+    sock = _connect(port)
+    waiting: list[threading.Lock] = []
+
+    def reader() -> None:
+        while sock.recv(65536):
+            if waiting:
+                waiting.pop().release()
+
+    threading.Thread(target=reader, daemon=True).start()
+    started = time.perf_counter()
+    for _ in range(n):
+        lock = threading.Lock()
+        lock.acquire()
+        waiting.append(lock)
+        sock.sendall(PING)
+        lock.acquire()
+    elapsed = time.perf_counter() - started
+    sock.close()
+    return n / elapsed
+
+
+class _Pinger(asyncio.Protocol):
+    def __init__(self) -> None:
+        self.answer: asyncio.Future[None] | None = None
+
+    def data_received(self, data: bytes) -> None:
+        if self.answer is not None and b"Response" in data:
+            answer, self.answer = self.answer, None
+            answer.set_result(None)
+
+
+async def _event_loop(port: int, n: int) -> float:
+    loop = asyncio.get_running_loop()
+    transport, protocol = await loop.create_connection(_Pinger, "127.0.0.1", port)
+    await asyncio.sleep(0.05)  # let the banner arrive
+    started = time.perf_counter()
+    for _ in range(n):
+        protocol.answer = loop.create_future()
+        transport.write(PING)
+        await protocol.answer
+    elapsed = time.perf_counter() - started
+    transport.close()
+    return n / elapsed
+
+
+def main() -> None:
+    """Print the three rates."""
+    options = argparse.ArgumentParser(description=__doc__)
+    options.add_argument("--pings", type=int, default=5000)
+    n = options.parse_args().pings
+    server = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("loadserver.py"))],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        port = int(server.stdout.readline().split()[1])
+        rates = {
+            "bare socket (the baseline)": bare(port, n),
+            "minimal asyncio.Protocol": asyncio.run(_event_loop(port, n)),
+            "minimal reader thread + lock": thread_hop(port, n),
+        }
+    finally:
+        server.kill()
+        server.wait()
+    base = rates["bare socket (the baseline)"]
+    for name, rate in rates.items():
+        print(f"{name:30s} {rate:8,.0f} Pings/s  {rate / base:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
