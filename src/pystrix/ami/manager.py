@@ -9,7 +9,7 @@ Threads, and why:
 * one **dispatcher** runs callbacks, in arrival order, from a bounded queue;
 * an optional **monitor** (:meth:`Manager.monitor_connection`) pings Asterisk.
 
-A caller of :meth:`Manager.send_action` sleeps on its own ``threading.Event`` until the
+A caller of :meth:`Manager.send_action` sleeps on its own lock (``_Waker``) until the
 reader wakes it: there is no polling anywhere.
 """
 
