@@ -45,7 +45,7 @@ from .errors import Error, ManagerError, ManagerSocketError
 from .events import Event
 from .manager import AsteriskInfo, banner_info
 from .message import Message
-from .protocol import DEFAULT_MAX_MESSAGE_SIZE, ClientProtocol, build_event
+from .protocol import DEFAULT_MAX_MESSAGE_SIZE, ClientProtocol, build_event, event_name
 from .request import Request, Response
 
 __all__ = ["AsyncCallback", "Manager"]
@@ -624,8 +624,7 @@ class Manager:
                 if self._closed and message is not _STOP:
                     break  # closing: the rest of this batch is discarded too
                 if type(message) is str:  # an event's text, not parsed yet
-                    end = message.find("\r\n")  # protocol.event_name, inlined: once per event
-                    name = message[7:end] if end > 0 else message[7:]
+                    name = event_name(message)
                     chosen = cached(name)
                     if chosen is None:
                         chosen = callbacks.for_event(name)

@@ -40,7 +40,13 @@ from ._frontend import (
 from .errors import Error, ManagerError, ManagerSocketError
 from .events import Event
 from .message import Message
-from .protocol import DEFAULT_MAX_MESSAGE_SIZE, ClientProtocol, PendingAction, build_event
+from .protocol import (
+    DEFAULT_MAX_MESSAGE_SIZE,
+    ClientProtocol,
+    PendingAction,
+    build_event,
+    event_name,
+)
 from .request import Request, Response
 
 __all__ = ["AsteriskInfo", "Callback", "Manager", "banner_info"]
@@ -642,8 +648,7 @@ class Manager:
                 if self._closed and message is not _STOP:
                     break  # closing: the rest of this batch is discarded too
                 if type(message) is str:  # an event's text, not parsed yet
-                    end = message.find("\r\n")  # protocol.event_name, inlined: once per event
-                    name = message[7:end] if end > 0 else message[7:]
+                    name = event_name(message)
                     callbacks = cached(name)
                     if callbacks is None:
                         with self._callbacks_lock:
