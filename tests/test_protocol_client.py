@@ -805,3 +805,138 @@ def test_deferred_events_parse_as_events_parsed_at_once(data: bytes) -> None:
     parsed = picture(connected(defer_events=False).receive_data(data))
     assert deferred == parsed
     assert len(parsed) == data.count(b"Event: ") + data.count(b"Response: ")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"Response: Success\r\nActionID: x\r\nPing: Pong\r\nTimestamp: 1795754748.053745\r\n\r\n",
+        b"Response: Error\r\nActionID: x\r\nMessage: Missing action in request\r\n\r\n",
+        b"Response: Success\r\nActionID: x\r\nactionid: y\r\n\r\n",  # a repeat in another case
+        b"Response: Success\r\nActionID: x\r\nOutput: line one\r\nOutput: line two\r\n\r\n",
+        b"Response: Success\r\nActionID: x\r\nOutput: only line\r\n\r\n",
+        b"Response: Success\r\nActionID: x\r\nodd:key: value\r\n\r\n",
+        b"Response: Success\r\nActionID: x\r\nno colon here\r\n\r\n",
+        b"Response: Success\r\nevent: Lowered\r\nActionID: x\r\n\r\n",
+        b"Response: Success\r\nActionID: x\r\nValue: a\rb\r\n\r\n",  # a bare CR in a value
+        b"Response: Success\nActionID: x\n\n",  # bare LF throughout
+        b"Response: Success\r\nActionID: x\n\r\n",  # a bare LF ends a line
+        b"Response: Success\nActionID: x\r\n\r\n",  # a bare LF inside
+        b"\r\nResponse: Success\r\nActionID: x\r\n\r\n",  # a stray blank line first
+        b"Response: Follows\r\nActionID: x\r\nsome output\r\n\r\nmore\r\n--END COMMAND--\r\n\r\n",
+        b"response: follows\r\nActionID: x\r\nout\r\n--END COMMAND--\r\n\r\n",
+        b"Event: Alpha\r\nKey: 1\r\nActionID: x\r\n\r\n",
+    ],
+    ids=[
+        "ping",
+        "error",
+        "case-repeat",
+        "output-lines",
+        "output-line",
+        "colon-in-key",
+        "no-colon",
+        "lower-event",
+        "bare-cr",
+        "lf",
+        "bare-lf-line",
+        "bare-lf-inside",
+        "stray-blank",
+        "follows",
+        "follows-lower",
+        "event",
+    ],
+)
+@pytest.mark.parametrize("defer_events", [False, True])
+def test_a_message_alone_in_a_read_parses_as_among_others(data: bytes, defer_events: bool) -> None:
+    """A read holding exactly one message takes a shorter path through the parser; what
+    comes out is the same as when the message arrives after another in the same read."""
+
+    def picture(item: Received) -> object:
+        if isinstance(item, PendingAction):  # the response answered the action
+            assert item.done
+            item = item.response  # type: ignore[assignment]
+        if type(item) is str:
+            item = build_event(item)
+        assert isinstance(item, Message)
+        return (type(item), dict(item), item.header_pairs(), item.data, item.raw)
+
+    alone = connected(defer_events=defer_events)
+    alone.send_action("Ping", action_id="x")
+    alone_out = alone.receive_data(data)
+    among = connected(defer_events=defer_events)
+    among.send_action("Ping", action_id="x")
+    among_out = among.receive_data(b"Event: First\r\nKey: 0\r\n\r\n" + data)[1:]
+    assert len(alone_out) == len(among_out) == 1
+    assert type(alone_out[0]) is type(among_out[0])
+    assert picture(alone_out[0]) == picture(among_out[0])
+
+
+def test_the_first_bad_header_is_the_one_named() -> None:
+    with pytest.raises(InvalidHeaderError) as caught:
+        serialize_action(
+            "Originate", [("Channel", "a\nb"), ("Bad:Name", "x"), ("Exten", "\x00")], "id"
+        )
+    assert caught.value.header == "Channel"
+    with pytest.raises(InvalidHeaderError) as caught:
+        serialize_headers([("Fine", "ok"), ("", "x"), ("Channel", "a\rb")])
+    assert caught.value.header == ""
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [("Channel", "PJSIP/6001"), ("Priority", 1), ("Async", True), ("Timeout", None)],
+        [("Variable", ["A=1", None, "B=2"]), ("Codecs", ("ulaw", "alaw")), ("Empty", [])],
+        [("action", "Ignored"), ("ACTIONID", "ignored"), ("Data", "a: b")],
+    ],
+    ids=["scalars", "sequences", "ids-ignored"],
+)
+def test_serialized_actions_read_back_header_for_header(
+    headers: list[tuple[str, object]],
+) -> None:
+    payload = serialize_action("Originate", headers, "abc-1")
+    parser = MessageParser()
+    (message,) = parser.feed(payload)
+    expected: list[tuple[str, str]] = [("Action", "Originate")]
+    for name, value in headers:
+        if name.lower() in ("action", "actionid"):
+            continue
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            if item is not None:
+                text = "true" if item is True else "false" if item is False else str(item)
+                expected.append((name, text))
+    expected.append(("ActionID", "abc-1"))
+    assert message.header_pairs() == expected
+    assert payload.endswith(b"\r\n\r\n") and payload.count(b"\r\n") == len(expected) + 1
+
+
+def _answer_alone(data: bytes) -> Message:
+    """The response ``data`` gives when it is the only message in a read."""
+    protocol = connected()
+    pending = protocol.send_action("Ping", action_id="x")
+    assert protocol.receive_data(data) == [pending]
+    assert pending.response is not None
+    return pending.response
+
+
+def test_responses_of_unusual_shapes_alone_in_a_read() -> None:
+    """The shapes the parser must not take for plain ``Key: Value`` lines."""
+    repeat = _answer_alone(b"Response: Success\r\nActionID: x\r\nactionid: y\r\n\r\n")
+    assert dict(repeat) == {"Response": "Success", "ActionID": "x"}
+    assert repeat.get_all("ActionID") == ["x", "y"]
+    output = _answer_alone(b"Response: Success\r\nActionID: x\r\nOutput: only line\r\n\r\n")
+    assert output.data == ["only line"]
+    colon = _answer_alone(b"Response: Success\r\nActionID: x\r\nodd:key: value\r\n\r\n")
+    assert colon["odd"] == "key: value"
+    bare = _answer_alone(b"Response: Success\r\nActionID: x\r\nno colon here\r\n\r\n")
+    assert bare.data == ["no colon here"] and len(bare) == 2
+    plain = _answer_alone(b"Response: Success\r\nActionID: x\r\nPing: Pong\r\n\r\n")
+    assert plain.header_pairs() == [("Response", "Success"), ("ActionID", "x"), ("Ping", "Pong")]
+    assert plain.raw == "Response: Success\nActionID: x\nPing: Pong"
+    assert plain.data == []
+
+
+def test_an_event_alone_in_a_read_with_a_lower_case_event_header() -> None:
+    protocol = connected()
+    (event,) = protocol.receive_data(b"Response: Success\r\nevent: Lowered\r\n\r\n")
+    assert isinstance(event, Event) and event.name == "Lowered"

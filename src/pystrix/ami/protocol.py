@@ -101,8 +101,30 @@ class MessageParser:
         """Add received bytes; return every message they complete, in order."""
         buffer = self._buffer
         buffer += data
-        messages: list[Any] = []
         self.events_only = False
+        size = len(buffer)
+        if size == len(data) and not self._expect_banner and not self._follows_pending:
+            # Nothing was left over from before.  A read that holds exactly one message
+            # (the answer to a lone request, mostly) is taken whole, without the search
+            # for where each message ends.
+            end = buffer.find(b"\r\n\r\n")
+            if (
+                end == size - 4
+                and 0 < end <= self.max_message_size
+                and buffer[0] != 13  # a stray blank line first
+                and buffer.count(b"\n") == buffer.count(b"\r\n")
+                and buffer[:17].lower() != _FOLLOWS
+            ):
+                text = buffer[:end].decode("utf-8", "replace")
+                buffer.clear()
+                self._scan_from = 0
+                if not text.startswith("Event: "):
+                    return [_build_fast(text, Message, "\r\n")]
+                if self.defer_events:
+                    self.events_only = True
+                    return [text]
+                return [_build_fast(text, None, "\r\n")]
+        messages: list[Any] = []
         position = 0
         if self._expect_banner:
             end = buffer.find(b"\n")
@@ -239,6 +261,11 @@ def _holds_follows(buffer: bytearray, start: int) -> bool:
 
 
 _CLASS_BY_EXACT_NAME: dict[str, type[Event]] = {}
+# Headers of responses as Asterisk spells them: distinct in any case, none of them Output
+# or Event, no colon in any.  A response with only these needs no further look.
+_PLAIN_RESPONSE_KEYS = frozenset(
+    {"Response", "ActionID", "Message", "Ping", "Timestamp", "EventList", "Challenge", "Value"}
+)
 _SHUTDOWN_PREFIX = itertools.repeat("Event: Shutdown\r\n")
 _EVENT_PREFIX = itertools.repeat("Event: ")
 
@@ -275,23 +302,26 @@ def _build_fast(text: str, cls: type[Message] | None = None, newline: str = "\n"
         if not separator:  # no colon, or no space after it
             return _build(_as_lf(text, newline))
         message[key] = value
-    if len(message) != len(lines) or (
+    if len(message) != len(lines):  # a key repeated
+        return _build(_as_lf(text, newline))
+    if cls.free_form_headers:
+        # Headers a user may have written (or an unknown shape): check for a key with a
+        # colon, a repeat in another case, Output lines and a lower-case "event".  Keys
+        # all in Asterisk's own spelling of a response's headers pass at once.
+        if not dict.keys(message) <= _PLAIN_RESPONSE_KEYS:
+            lowered = set(map(str.lower, message))
+            if (
+                len(lowered) != len(lines)
+                or "output" in lowered
+                or (cls is Message and "event" in lowered)
+                or ":" in "".join(message)
+            ):
+                return _build(_as_lf(text, newline))
+    elif dict.__contains__(message, "Output") or (
         # A key holds a colon ("a:b: c")?  Only worth a look if the text has more colons
         # than lines (values such as addresses hold some).
         text.count(":") != len(lines) and ":" in "".join(message)
     ):
-        return _build(_as_lf(text, newline))
-    if cls.free_form_headers:
-        # Headers a user may have written (or an unknown shape): check for a repeat in
-        # another case, Output lines and a lower-case "event".
-        lowered = set(map(str.lower, message))
-        if (
-            len(lowered) != len(lines)
-            or "output" in lowered
-            or (cls is Message and "event" in lowered)
-        ):
-            return _build(_as_lf(text, newline))
-    elif dict.__contains__(message, "Output"):
         return _build(_as_lf(text, newline))
     message._pairs = None
     message._data = None
@@ -408,19 +438,7 @@ def serialize_headers(headers: Iterable[tuple[str, object]]) -> bytes:
     :class:`~pystrix.ami.errors.InvalidHeaderError` before anything is encoded if a name or
     value holds CR, LF or NUL.
     """
-    parts: list[str] = []
-    for name, value in headers:
-        if value is None:
-            continue
-        values = value if isinstance(value, (list, tuple)) else (value,)
-        for item in values:
-            if item is None:
-                continue
-            text = _text(item)
-            _check_header(name, text)
-            parts.append(f"{name}: {text}\r\n")
-    parts.append("\r\n")
-    return "".join(parts).encode("utf-8")
+    return _serialize([], [], headers, False)
 
 
 def serialize_action(
@@ -430,14 +448,59 @@ def serialize_action(
 
     Any ``Action`` or ``ActionID`` among ``headers`` is ignored in favour of the arguments.
     """
-    ordered: list[tuple[str, object]] = [("Action", action)]
+    text = action if type(action) is str else _text(action)
+    lines = [f"Action: {text}\r\n"]
+    names = ["Action"]
+    if action_id is None:
+        return _serialize(lines, names, headers, True)
+    text = action_id if type(action_id) is str else _text(action_id)
+    return _serialize(lines, names, headers, True, f"ActionID: {text}\r\n")
+
+
+def _serialize(
+    lines: list[str],
+    names: list[str],
+    headers: Iterable[tuple[str, object]],
+    skip_ids: bool,
+    last: str = "",
+) -> bytes:
+    """Add a line per header to ``lines`` (its name to ``names``), then ``last``, and
+    encode them all, refusing any header that holds CR, LF or NUL."""
     for name, value in headers:
-        lowered = name.lower()
-        if lowered != "action" and lowered != "actionid":
-            ordered.append((name, value))
-    if action_id is not None:
-        ordered.append(("ActionID", action_id))
-    return serialize_headers(ordered)
+        if skip_ids:
+            lowered = name.lower()
+            if lowered == "action" or lowered == "actionid":
+                continue
+        if type(value) is str:  # the usual case first
+            lines.append(f"{name}: {value}\r\n")
+            names.append(name)
+        elif value is None:
+            continue
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                if item is not None:
+                    lines.append(f"{name}: {_text(item)}\r\n")
+                    names.append(name)
+        else:
+            lines.append(f"{name}: {_text(value)}\r\n")
+            names.append(name)
+    if last:
+        lines.append(last)
+        names.append("ActionID")
+    text = "".join(lines)
+    # Checked all at once: as many CRs and LFs as lines means no name or value holds one.
+    # Only when that fails is each header looked at, to name the first one to blame.
+    count = len(lines)
+    if (
+        text.count("\n") != count
+        or text.count("\r") != count
+        or "\x00" in text
+        or ":" in "".join(names)
+        or "" in names
+    ):
+        for name, line in zip(names, lines, strict=True):
+            _check_header(name, line[len(name) + 2 : -2])
+    return f"{text}\r\n".encode()
 
 
 class PendingAction:
@@ -583,11 +646,12 @@ class ClientProtocol:
         """
         if self.error is not None:
             raise self.error
+        waiting = self._pending
         if action_id is None:
-            action_id = self.next_action_id()
-            while action_id in self._pending or action_id in self._lists:
+            action_id = f"{self._prefix}-{next(self._counter)}"
+            while action_id in waiting or action_id in self._lists:
                 action_id = self.next_action_id()  # a caller chose this one already
-        elif action_id in self._pending or action_id in self._lists:
+        elif action_id in waiting or action_id in self._lists:
             raise ValueError(f"ActionID {action_id!r} is already awaiting a response")
         payload = serialize_action(action, headers, action_id)
         pending = PendingAction(
@@ -598,7 +662,7 @@ class ClientProtocol:
             f"{action}_Aggregate" if aggregate else None,
             context,
         )
-        self._pending[action_id] = pending
+        waiting[action_id] = pending
         return pending
 
     def abandon(self, action_id: str) -> None:
@@ -659,31 +723,28 @@ class ClientProtocol:
                         self._list_item(lists[action_id], message, dispatch, wake)
                         continue
                 dispatch.append(message)
+                continue
+            # A response.  Exact-case look-ups first: Asterisk's spelling is the usual case.
+            action_id = dict.get(message, "ActionID") or message.get("ActionID")
+            pending = None if action_id is None else self._pending.get(action_id)
+            if pending is None or pending.response is not None:
+                dispatch.append(message)  # an orphan: nobody is waiting for it
+                continue
+            pending.response = message
+            if (dict.get(message, "Response") or message.get("Response")) == "Goodbye":
+                self.logged_off = True
+            if (pending.collect_events or pending.aggregate_name) and (
+                message.get("EventList") or ""
+            ).lower() == "start":
+                pending.list_open = True
+                lists[action_id] = pending
+                if not pending.collect_events:
+                    pending.done = True
+                    del self._pending[action_id]
             else:
-                self._response(message, dispatch, wake)
-
-    def _response(self, message: Message, dispatch: list[Any], wake: list[Any]) -> None:
-        # Exact-case look-ups first: Asterisk's spelling is the common case by far.
-        action_id = dict.get(message, "ActionID") or message.get("ActionID")
-        pending = None if action_id is None else self._pending.get(action_id)
-        if pending is None or pending.response is not None:
-            dispatch.append(message)  # an orphan: nobody is waiting for it
-            return
-        pending.response = message
-        if (dict.get(message, "Response") or message.get("Response")) == "Goodbye":
-            self.logged_off = True
-        if (pending.collect_events or pending.aggregate_name) and (
-            message.get("EventList") or ""
-        ).lower() == "start":
-            pending.list_open = True
-            self._lists[pending.action_id] = pending
-            if not pending.collect_events:
                 pending.done = True
-                del self._pending[pending.action_id]
-        else:
-            pending.done = True
-            del self._pending[pending.action_id]
-        wake.append(pending)
+                del self._pending[action_id]
+            wake.append(pending)
 
     def _list_item(
         self, pending: PendingAction, event: Event, dispatch: list[Any], wake: list[Any]
