@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import re
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import Any, Generic, TypeVar
 from .events import Event
 from .message import Message
 from .protocol import ClientProtocol, PendingAction
-from .request import Request, Response, ResponseEvents, is_success
+from .request import FAILED_RESPONSES, Request, Response, ResponseEvents, is_success
 
 __all__ = [
     "BoundedBatches",
@@ -34,6 +35,10 @@ __all__ = [
 Qualifier = str | re.Pattern[str] | type[Event] | None
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+
+_PLAIN_BUILD_RESULT = Request.build_result
+_PLAIN_PROCESS = Request.process_response
+_PLAIN_HEADER_PAIRS = Request.header_pairs
 
 #: Event names come from the server: the per-name cache must not grow without bound.
 _CACHE_LIMIT = 4096
@@ -209,18 +214,28 @@ def build_response(
     """The ``send_action`` result for an answered action (``pending.response`` is set)."""
     response = pending.response
     assert response is not None
-    events: list[Message] = list(pending.events)
+    events: list[Message] = pending.events
     if pending.complete_event is not None:
-        events.append(pending.complete_event)
-    return Response(
-        request.build_result(response, events),
-        response,
-        request,
-        pending.action_id,
-        is_success(response),
-        elapsed,
-        ResponseEvents.from_events(events),
-        events_timeout,
+        events = [*events, pending.complete_event]
+    kind = type(request)
+    if kind.build_result is _PLAIN_BUILD_RESULT and kind.process_response is _PLAIN_PROCESS:
+        result: Any = response  # what the base class's hooks would return, without calls
+    else:
+        result = request.build_result(response, events)
+    value = dict.get(response, "Response") or response.get("Response") or ""
+    # Built without Response.__new__, a Python-level function: one call less per request.
+    return tuple.__new__(
+        Response,
+        (
+            result,
+            response,
+            request,
+            pending.action_id,
+            value.lower() not in FAILED_RESPONSES,
+            elapsed,
+            ResponseEvents.from_events(events),
+            events_timeout,
+        ),
     )
 
 
@@ -228,8 +243,15 @@ def register_action(
     protocol: ClientProtocol, request: Request, action_id: str | None, extra: dict[str, Any]
 ) -> PendingAction:
     """Register ``request`` (with ``extra`` headers) in the core; its ``payload`` is next."""
-    headers = request.header_pairs()
-    headers.extend(extra.items())
+    # The core leaves out Action and ActionID itself, as the base header_pairs() does: a
+    # request that does not override it is read as it is, without a copy.
+    headers: Any = (
+        request.items()
+        if type(request).header_pairs is _PLAIN_HEADER_PAIRS
+        else request.header_pairs()
+    )
+    if extra:
+        headers = [*headers, *extra.items()]
     return protocol.send_action(
         request.action,
         headers,
@@ -288,6 +310,9 @@ def reconnect_policy(reconnect: bool | ReconnectPolicy) -> ReconnectPolicy | Non
     return ReconnectPolicy() if reconnect else None
 
 
+_SESSION_ACTIONS = frozenset({"login", "events", "filter"})
+
+
 class SessionMemory:
     """What a reconnect must do again: the login, the event mask and the filters.
 
@@ -300,20 +325,23 @@ class SessionMemory:
         self.login: Request | None = None
         self.events: Request | None = None
         self.filters: list[Request] = []
+        self._lock = threading.Lock()  # callers on several threads may answer at once
 
     def remember(self, request: Request, response: Message) -> None:
         """Note ``request`` if it shapes the session and Asterisk accepted it."""
-        if not is_success(response):
-            return
         action = request.action.lower()
-        if action == "login":
-            self.login = request
-        elif action == "events":
-            self.events = request
-        elif action == "filter":
-            operation = str(request.get("Operation", "Add")).lower()
-            if operation == "add" and request not in self.filters:
-                self.filters.append(request)
+        # Most requests (a Ping, a Status) shape nothing: ruled out before anything else.
+        if action not in _SESSION_ACTIONS or not is_success(response):
+            return
+        with self._lock:
+            if action == "login":
+                self.login = request
+            elif action == "events":
+                self.events = request
+            elif action == "filter":
+                operation = str(request.get("Operation", "Add")).lower()
+                if operation == "add" and request not in self.filters:
+                    self.filters.append(request)
 
     def needs_challenge(self) -> bool:
         """True if the login to redo is an MD5 one: fetch a Challenge token first."""

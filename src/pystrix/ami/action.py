@@ -151,7 +151,7 @@ def _declared_fields(cls: type) -> list[HeaderField]:
 def _declarative_init(self: Action, *args: Any, **kwargs: Any) -> None:
     cls = type(self)
     arguments: Mapping[str, Any]
-    if args or kwargs or any(field.required for field in cls.header_fields):
+    if args or kwargs or cls._required_fields:
         signature: inspect.Signature = getattr(cls, "__signature__", _NO_PARAMETERS)
         try:
             arguments = signature.bind(*args, **kwargs).arguments
@@ -159,12 +159,13 @@ def _declarative_init(self: Action, *args: Any, **kwargs: Any) -> None:
             raise TypeError(f"{cls.__name__}: {error}") from None
     else:
         arguments = {}  # every field takes its default: no binding to do (Ping())
-    Request.__init__(self, cls.action_name)
+    dict.__init__(self, Action=cls.action_name)  # Request.__init__, without the calls
     for field in cls.header_fields:
         value = arguments.get(field.name, field.default)
         if value is not None:
             field.__set__(self, value)
-    self.prepare()
+    if cls.prepare is not Action.prepare:
+        self.prepare()
 
 
 @dataclass_transform()
@@ -190,6 +191,8 @@ class Action(Request):
     list_complete: ClassVar[str | None] = None
     empty_list_error: ClassVar[str | None] = None
     catalogued: ClassVar[bool] = True
+    # How many constructor parameters have no default (set per class).
+    _required_fields: ClassVar[int] = 0
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -207,6 +210,7 @@ class Action(Request):
                 raise TypeError(f"{cls.__name__}.{field.name} would hide Request.{field.name}")
         if declared:
             cls.header_fields = (*cls.header_fields, *declared)
+            cls._required_fields = sum(field.required for field in cls.header_fields)
             for field in declared:
                 setattr(cls, field.name, field)
         # Generate the constructor unless the class (or a hand-written ancestor) has one.

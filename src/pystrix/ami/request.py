@@ -7,15 +7,16 @@ from typing import Any, NamedTuple
 from .events import Event
 from .message import Message
 
-__all__ = ["Request", "Response", "ResponseEvents", "is_success"]
+__all__ = ["FAILED_RESPONSES", "Request", "Response", "ResponseEvents", "is_success"]
 
-_FAILED = frozenset({"error", "failure", "fail"})
+#: ``Response`` values (lower-cased) that mean the action failed.
+FAILED_RESPONSES = frozenset({"error", "failure", "fail"})
 
 
 def is_success(response: Message) -> bool:
     """True unless the ``Response`` header says ``Error`` (or ``Failure``)."""
     value = dict.get(response, "Response") or response.get("Response") or ""
-    return value.lower() not in _FAILED
+    return value.lower() not in FAILED_RESPONSES
 
 
 class Request(dict[str, Any]):
@@ -96,7 +97,7 @@ class ResponseEvents(dict[Any, list[Message]]):
     @classmethod
     def from_events(cls, events: list[Message]) -> ResponseEvents:
         """Index ``events`` by name and by class."""
-        indexed = cls()
+        indexed = dict.__new__(cls)  # no __init__ calls: most requests have no list
         indexed.in_order = list(events)
         for event in events:
             indexed.setdefault(event.name, []).append(event)
