@@ -45,7 +45,13 @@ from .errors import Error, ManagerError, ManagerSocketError
 from .events import Event
 from .manager import AsteriskInfo, banner_info
 from .message import Message
-from .protocol import DEFAULT_MAX_MESSAGE_SIZE, ClientProtocol, build_event, event_name
+from .protocol import (
+    DEFAULT_MAX_MESSAGE_SIZE,
+    ClientProtocol,
+    PendingAction,
+    build_event,
+    event_name,
+)
 from .request import Request, Response
 
 __all__ = ["AsyncCallback", "Manager"]
@@ -105,29 +111,11 @@ class _Deadlines:
             del self._queues[timeout]
 
 
-class _Waker:
-    """What the core's reader path ``.set()``s: a future, renewed for a second wait."""
-
-    __slots__ = ("deadlines", "future", "loop")
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, deadlines: _Deadlines) -> None:
-        self.loop = loop
-        self.deadlines = deadlines
-        self.future: asyncio.Future[bool] = loop.create_future()
-
-    def set(self) -> None:
-        if not self.future.done():
-            self.future.set_result(True)
-
-    async def wait(self, timeout: float | None) -> bool:
-        """True when set, false when ``timeout`` passed first."""
-        future = self.future
-        if not future.done() and timeout is not None:
-            self.deadlines.add(timeout, future)
-        return await future
-
-    def renew(self) -> None:
-        self.future = self.loop.create_future()
+def _wake(pending: PendingAction) -> None:
+    """Resolve the future a ``send_action`` awaits (its ``pending.waker``), once."""
+    future = pending.waker
+    if future is not None and not future.done():
+        future.set_result(True)
 
 
 class _Disconnected:
@@ -162,6 +150,7 @@ class _Connection(asyncio.BufferedProtocol):
         self.loop = asyncio.get_running_loop()
         self.deadlines = _Deadlines(self.loop)
         self.banner: asyncio.Future[None] = self.loop.create_future()
+        self._awaiting_banner = True
         self._outbox: list[bytes] = []
         self._buffer = memoryview(bytearray(_READ_SIZE))
         # Reads so far, and the count at the last immediate write: see send().
@@ -208,9 +197,13 @@ class _Connection(asyncio.BufferedProtocol):
             manager._fail(self, exc)
             return
         for pending in answered:
-            pending.waker.set()
-        if not self.banner.done() and self.protocol.banner is not None:
-            self.banner.set_result(None)
+            future = pending.waker
+            if not future.done():
+                future.set_result(True)
+        if self._awaiting_banner and self.protocol.banner is not None:
+            self._awaiting_banner = False
+            if not self.banner.done():
+                self.banner.set_result(None)
         if batch:
             manager._enqueue(batch)
 
@@ -496,21 +489,26 @@ class Manager:
             raise ManagerSocketError("not connected to Asterisk")
         protocol = connection.protocol
         pending = register_action(protocol, request, action_id, kwargs)
-        waker = _Waker(connection.loop, connection.deadlines)
-        pending.waker = waker
+        # The future this call awaits; the reader resolves it (True) when the answer is in,
+        # the deadlines (False) when the time is up.
+        future = pending.waker = connection.loop.create_future()
         if self._debug:
             self._logger.debug("sending %r", mask_secrets(pending.payload))
         started = time.monotonic()
         connection.send(pending.payload)
+        timeout = request.timeout
+        if timeout is not None:
+            connection.deadlines.add(timeout, future)
         events_timeout = False
         try:
-            if not await waker.wait(request.timeout) and not give_up(
-                protocol, pending, keep_response=False
-            ):
+            if not await future and not give_up(protocol, pending, keep_response=False):
                 return None
             if pending.error is None and not pending.done:
-                waker.renew()  # the response is in; the list is still arriving
-                await waker.wait(self._aggregate_timeout)
+                # The response is in; the list is still arriving.
+                future = pending.waker = connection.loop.create_future()
+                if self._aggregate_timeout is not None:
+                    connection.deadlines.add(self._aggregate_timeout, future)
+                await future
                 events_timeout = not give_up(protocol, pending, keep_response=True)
         except asyncio.CancelledError:
             protocol.abandon(pending.action_id)
@@ -539,8 +537,7 @@ class Manager:
             return
         connection.alive = False
         for pending in connection.protocol.fail(error):
-            if pending.waker is not None:
-                pending.waker.set()
+            _wake(pending)
         if connection.transport is not None:
             connection.transport.close()
         if self._connection is connection:

@@ -9,8 +9,8 @@ Threads, and why:
 * one **dispatcher** runs callbacks, in arrival order, from a bounded queue;
 * an optional **monitor** (:meth:`Manager.monitor_connection`) pings Asterisk.
 
-A caller of :meth:`Manager.send_action` sleeps on its own lock (``_Waker``) until the
-reader wakes it: there is no polling anywhere.
+A caller of :meth:`Manager.send_action` sleeps on its own lock (``_new_waker``) until
+the reader releases it: there is no polling anywhere.
 """
 
 from __future__ import annotations
@@ -75,30 +75,25 @@ def banner_info(protocol: ClientProtocol) -> AsteriskInfo | None:
     return AsteriskInfo(name or banner, protocol.asterisk_version)
 
 
-class _Waker:
-    """A one-slot signal from the reader to one waiting caller, on a bare lock.
+def _new_waker() -> threading.Lock:
+    """A caller's wake-up signal: a bare lock, held, that the reader releases.
 
-    Cheaper than ``threading.Event`` (no condition, no Python-level wait loop).  ``set``
-    may run more than once and from several threads; a signal nobody consumed yet is
-    simply kept, so the caller re-checks the action's state after every wake-up.
+    Cheaper than ``threading.Event`` (no condition, no Python-level wait loop).  The
+    reader may release it more than once (the response, then the end of a list); a signal
+    nobody consumed yet is simply kept, so the caller re-checks the action's state after
+    every wake-up.
     """
+    waker = threading.Lock()
+    waker.acquire()
+    return waker
 
-    __slots__ = ("_lock",)
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._lock.acquire()
-
-    def set(self) -> None:
-        try:
-            self._lock.release()
-        except RuntimeError:  # already signalled and not yet consumed
-            pass
-
-    def wait(self, timeout: float | None) -> bool:
-        if timeout is None:
-            return self._lock.acquire()
-        return self._lock.acquire(timeout=max(timeout, 0))
+def _wake(pending: PendingAction) -> None:
+    """Release the lock ``pending``'s caller sleeps on (see :func:`_new_waker`)."""
+    try:
+        pending.waker.release()
+    except RuntimeError:  # already signalled and not yet consumed
+        pass
 
 
 class _Connection:
@@ -125,15 +120,16 @@ class _Connection:
         """
         outbox = self.outbox
         outbox.append(payload)
-        while outbox:
-            if not self.write_lock.acquire(blocking=False):
-                return
+        write_lock = self.write_lock
+        while outbox and write_lock.acquire(blocking=False):
             try:
                 while outbox:
-                    chunks = [outbox.popleft() for _ in range(len(outbox))]
-                    self.sock.sendall(chunks[0] if len(chunks) == 1 else b"".join(chunks))
+                    if len(outbox) == 1:
+                        self.sock.sendall(outbox.popleft())
+                    else:
+                        self.sock.sendall(b"".join([outbox.popleft() for _ in range(len(outbox))]))
             finally:
-                self.write_lock.release()
+                write_lock.release()
 
     def shutdown(self) -> None:
         """Unblock the reader and release the socket (idempotent)."""
@@ -476,7 +472,7 @@ class Manager:
         connection = self._connection
         if connection is None or not connection.alive:
             raise ManagerSocketError("not connected to Asterisk")
-        waker = _Waker()
+        waker = _new_waker()
         with connection.lock:
             if not connection.alive:
                 raise ManagerSocketError(f"the connection to {connection.address} was lost")
@@ -495,24 +491,20 @@ class Manager:
         # The reader changes the action's state before it signals, so re-checking the state
         # around each wait can neither miss a wake-up nor trust a stale one.
         events_timeout = False
-        if not _wait_until(
-            waker, lambda: pending.done or pending.response is not None, request.timeout
-        ):
+        if not _wait(waker, pending, request.timeout, whole_list=False):
             with connection.lock:
                 if not give_up(connection.protocol, pending, keep_response=False):
                     return None
         # Once the response is in, a list may still be arriving.
-        if not pending.done and not _wait_until(
-            waker, lambda: pending.done, self._aggregate_timeout
-        ):
+        if not pending.done and not _wait(waker, pending, self._aggregate_timeout, whole_list=True):
             with connection.lock:
                 events_timeout = not give_up(connection.protocol, pending, keep_response=True)
         if pending.error is not None:
             raise ManagerSocketError(str(pending.error)) from pending.error
-        with connection.lock:
-            assert pending.response is not None
-            self._session.remember(request, pending.response)
-            return build_response(pending, request, time.monotonic() - started, events_timeout)
+        assert pending.response is not None
+        # The reader is done with the action: no lock needed to read it.
+        self._session.remember(request, pending.response)
+        return build_response(pending, request, time.monotonic() - started, events_timeout)
 
     # -- reading and dispatching ---------------------------------------------------------
 
@@ -545,7 +537,10 @@ class Manager:
                 # Waiters last, just before this thread lets go of the GIL in recv_into():
                 # a caller woken earlier would only wake to wait for the GIL.
                 for pending in answered:
-                    pending.waker.set()
+                    try:
+                        pending.waker.release()
+                    except RuntimeError:  # already signalled and not yet consumed
+                        pass
         except ManagerSocketError as exc:  # includes a malformed or oversized message
             self._fail(connection, exc)
         except OSError as exc:
@@ -568,7 +563,7 @@ class Manager:
             ended = connection.protocol.fail(error)
         for pending in ended:
             if pending.waker is not None:
-                pending.waker.set()
+                _wake(pending)
         connection.shutdown()
         with self._state_lock:
             if self._connection is connection:
@@ -694,18 +689,25 @@ class Manager:
                 self._logger.exception("disconnect callback %r failed", function)
 
 
-def _wait_until(waker: _Waker, ready: Callable[[], bool], timeout: float | None) -> bool:
-    """Wait on ``waker`` until ``ready()``; false if ``timeout`` seconds pass first."""
-    if ready():
-        return True
-    deadline = None if timeout is None else time.monotonic() + timeout
-    while True:
-        remaining = None if deadline is None else deadline - time.monotonic()
-        if remaining is not None and remaining <= 0:
-            return ready()
-        waker.wait(remaining)
-        if ready():
-            return True
+def _wait(
+    waker: threading.Lock, pending: PendingAction, timeout: float | None, *, whole_list: bool
+) -> bool:
+    """Sleep on ``waker`` until ``pending`` has its response (with ``whole_list``: until it
+    is done, list included); false if ``timeout`` seconds pass first."""
+    deadline = None
+    while not (pending.done or (pending.response is not None and not whole_list)):
+        if timeout is None:
+            waker.acquire()
+            continue
+        if deadline is None:
+            deadline = time.monotonic() + timeout
+            remaining = max(timeout, 0)  # a negative timeout would mean "forever" to a lock
+        else:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return pending.done or (pending.response is not None and not whole_list)
+        waker.acquire(timeout=remaining)
+    return True
 
 
 def _set_send_timeout(sock: socket.socket, seconds: float) -> None:
