@@ -388,9 +388,15 @@ def test_events_nobody_listens_to_are_never_parsed(
         built.append(protocol.event_name(text))
         return protocol.build_event(text, name)
 
-    # Both front-ends parse deferred events through their own reference to build_event.
-    monkeypatch.setattr(threaded, "build_event", counting_build)
-    monkeypatch.setattr(aio, "build_event", counting_build)
+    def counting_build_message(text: str, cls: type[Message] | None = None) -> Message:
+        built.append(protocol.event_name(text))
+        return protocol.build_message(text, cls)
+
+    # Both front-ends parse deferred events through their own references to build_event
+    # (an event not seen before) and build_message (its class known).
+    for module in (threaded, aio):
+        monkeypatch.setattr(module, "build_event", counting_build)
+        monkeypatch.setattr(module, "build_message", counting_build_message)
     seen = _Recorder()
     manager.register_callback("UserEvent", seen)
     _login(manager, simulator)  # FullyBooted and SuccessfulAuth arrive; nobody listens

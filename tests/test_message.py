@@ -207,7 +207,12 @@ def test_repr_names_the_message() -> None:
         ("AccountCode:", ("AccountCode", "")),
         ("Output:   '100' =>", ("Output", "  '100' =>")),
         ("RequestType: Action: NoSuchThing", ("RequestType", "Action: NoSuchThing")),
-        ("a:b: c", ("a", "b: c")),
+        ("a:b: c", ("a:b", "c")),
+        ("a:b:c", ("a", "b:c")),
+        (
+            "ChanVariable(SIP/[2001:db8::1]:5060-0001): X=1",
+            ("ChanVariable(SIP/[2001:db8::1]:5060-0001)", "X=1"),
+        ),
         ("Key:\tvalue", ("Key", "\tvalue")),
         ("ThisLineHasNoColon", None),
         ("", None),

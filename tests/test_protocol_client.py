@@ -927,7 +927,11 @@ def test_responses_of_unusual_shapes_alone_in_a_read() -> None:
     output = _answer_alone(b"Response: Success\r\nActionID: x\r\nOutput: only line\r\n\r\n")
     assert output.data == ["only line"]
     colon = _answer_alone(b"Response: Success\r\nActionID: x\r\nodd:key: value\r\n\r\n")
-    assert colon["odd"] == "key: value"
+    assert colon["odd:key"] == "value"
+    nospace = _answer_alone(b"Response: Success\r\nActionID: x\r\nKey:a: b\r\n\r\n")
+    assert nospace["Key:a"] == "b"
+    tight = _answer_alone(b"Response: Success\r\nActionID: x\r\nKey:a:b\r\n\r\n")
+    assert tight["Key"] == "a:b"
     bare = _answer_alone(b"Response: Success\r\nActionID: x\r\nno colon here\r\n\r\n")
     assert bare.data == ["no colon here"] and len(bare) == 2
     plain = _answer_alone(b"Response: Success\r\nActionID: x\r\nPing: Pong\r\n\r\n")

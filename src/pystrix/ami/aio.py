@@ -50,6 +50,8 @@ from .protocol import (
     ClientProtocol,
     PendingAction,
     build_event,
+    build_message,
+    cached_event_class,
     event_name,
 )
 from .request import Request, Response
@@ -627,7 +629,11 @@ class Manager:
                         chosen = callbacks.for_event(name)
                     if not chosen:
                         continue  # nobody listens: the event is never even parsed
-                    message = build_event(message, name)
+                    kind = cached_event_class(name)
+                    if kind is None:
+                        message = build_event(message, name)  # finds the class and keeps it
+                    else:
+                        message = build_message(message, kind)
                 elif isinstance(message, Event):
                     chosen = cached(message.name) or callbacks.for_event(message.name)
                 elif message is _STOP:

@@ -45,6 +45,8 @@ from .protocol import (
     ClientProtocol,
     PendingAction,
     build_event,
+    build_message,
+    cached_event_class,
     event_name,
 )
 from .request import Request, Response
@@ -650,7 +652,11 @@ class Manager:
                             callbacks = self._callbacks.for_event(name)
                     if not callbacks:
                         continue  # nobody listens: the event is never even parsed
-                    message = build_event(message, name)
+                    kind = cached_event_class(name)
+                    if kind is None:
+                        message = build_event(message, name)  # finds the class and keeps it
+                    else:
+                        message = build_message(message, kind)
                 elif isinstance(message, Event):
                     callbacks = cached(message.name)
                     if callbacks is None:

@@ -104,18 +104,19 @@ def convert_value(kind: str, text: str) -> Any:
 
 
 def split_header_line(line: str) -> tuple[str, str] | None:
-    """Split ``Key: Value`` at the first colon; ``None`` for a line without one.
+    """Split ``Key: Value`` at the first ``": "``, or at the first colon if the line has no
+    colon followed by a space; ``None`` for a line without a colon.
 
-    Exactly one space after the colon is dropped (Asterisk writes ``"Key: "``), so a value's
-    own leading spaces, such as the indentation in ``Command`` output, survive, and
-    ``ActionID:x`` (no space) still parses.
+    Asterisk writes ``Key: Value``, and a key may itself hold a colon where a channel name
+    is part of it (``ChanVariable(SIP/[2001:db8::1]:5060-0001): NAME=value``).  Exactly
+    one space after the colon is dropped, so a value's own leading spaces, such as the
+    indentation in ``Command`` output, survive, and ``ActionID:x`` (no space) still parses.
     """
+    key, sep, value = line.partition(": ")
+    if sep:
+        return key, value
     key, sep, value = line.partition(":")
-    if not sep:
-        return None
-    if value[:1] == " ":
-        value = value[1:]
-    return key, value
+    return (key, value) if sep else None
 
 
 class Message(dict[str, str]):

@@ -23,7 +23,7 @@ from typing import Any
 
 from .errors import InvalidHeaderError, ManagerSocketError, MessageTooLargeError
 from .events import Aggregate, Event, event_class_for
-from .message import Message
+from .message import Message, split_header_line
 
 __all__ = [
     "DEFAULT_MAX_MESSAGE_SIZE",
@@ -31,6 +31,8 @@ __all__ = [
     "MessageParser",
     "PendingAction",
     "build_event",
+    "build_message",
+    "cached_event_class",
     "event_name",
     "parse_version",
     "serialize_action",
@@ -119,11 +121,11 @@ class MessageParser:
                 buffer.clear()
                 self._scan_from = 0
                 if not text.startswith("Event: "):
-                    return [_build_fast(text, Message, "\r\n")]
+                    return [build_message(text, Message)]
                 if self.defer_events:
                     self.events_only = True
                     return [text]
-                return [_build_fast(text, None, "\r\n")]
+                return [build_message(text)]
         messages: list[Any] = []
         position = 0
         if self._expect_banner:
@@ -201,7 +203,7 @@ class MessageParser:
                 if defer and block.startswith("Event: "):
                     messages.append(block if crlf else _as_crlf(block))
                 else:
-                    messages.append(_build_fast(block.replace("\r\n", "\n") if crlf else block))
+                    messages.append(build_message(block, None, newline))
         return end
 
     def _feed_careful(self, buffer: bytearray, position: int, messages: list[Any]) -> int:
@@ -262,7 +264,7 @@ def _holds_follows(buffer: bytearray, start: int) -> bool:
 
 _CLASS_BY_EXACT_NAME: dict[str, type[Event]] = {}
 # Headers of responses as Asterisk spells them: distinct in any case, none of them Output
-# or Event, no colon in any.  A response with only these needs no further look.
+# or Event.  A response with only these needs no further look.
 _PLAIN_RESPONSE_KEYS = frozenset(
     {"Response", "ActionID", "Message", "Ping", "Timestamp", "EventList", "Challenge", "Value"}
 )
@@ -279,12 +281,13 @@ def _event_class(name: str) -> type[Event]:
     return cls
 
 
-def _build_fast(text: str, cls: type[Message] | None = None, newline: str = "\n") -> Message:
-    """Build one message from ``text`` (lines ended by ``newline``; of class ``cls`` if
-    known).
+def build_message(text: str, cls: type[Message] | None = None, newline: str = "\r\n") -> Message:
+    """Build one message from ``text``: its lines ended by ``newline``, without the blank
+    line that ends it; of class ``cls`` if known (an event's from
+    :func:`cached_event_class`), else worked out from the text.
 
-    The common shape (every line ``Key: Value``, no repeats, no ``Output``) is built here
-    in one pass; anything else goes to :func:`_build`.
+    The common shape (every line ``Key: Value``, no repeats, no ``Output``) is built in
+    one pass; any other shape is built line by line, with the same result.
     """
     if cls is None:
         if text[0] == "\n":
@@ -297,6 +300,8 @@ def _build_fast(text: str, cls: type[Message] | None = None, newline: str = "\n"
     message = dict.__new__(cls)
     lines = text.split(newline)
     # A loop over str.partition beats mapping str.split into the dict: no list per line.
+    # Splitting at the first ": " is the header rule (see split_header_line); a line
+    # without one goes to _build.
     for line in lines:
         key, separator, value = line.partition(": ")
         if not separator:  # no colon, or no space after it
@@ -305,23 +310,18 @@ def _build_fast(text: str, cls: type[Message] | None = None, newline: str = "\n"
     if len(message) != len(lines):  # a key repeated
         return _build(_as_lf(text, newline))
     if cls.free_form_headers:
-        # Headers a user may have written (or an unknown shape): check for a key with a
-        # colon, a repeat in another case, Output lines and a lower-case "event".  Keys
-        # all in Asterisk's own spelling of a response's headers pass at once.
+        # Headers a user may have written (or an unknown shape): check for a repeat in
+        # another case, Output lines and a lower-case "event".  Keys all in Asterisk's
+        # own spelling of a response's headers pass at once.
         if not dict.keys(message) <= _PLAIN_RESPONSE_KEYS:
             lowered = set(map(str.lower, message))
             if (
                 len(lowered) != len(lines)
                 or "output" in lowered
                 or (cls is Message and "event" in lowered)
-                or ":" in "".join(message)
             ):
                 return _build(_as_lf(text, newline))
-    elif dict.__contains__(message, "Output") or (
-        # A key holds a colon ("a:b: c")?  Only worth a look if the text has more colons
-        # than lines (values such as addresses hold some).
-        text.count(":") != len(lines) and ":" in "".join(message)
-    ):
+    elif dict.__contains__(message, "Output"):
         return _build(_as_lf(text, newline))
     message._pairs = None
     message._data = None
@@ -352,7 +352,13 @@ def build_event(text: str, name: str | None = None) -> Message:
     if name is None:
         name = event_name(text)
     cls = _CLASS_BY_EXACT_NAME.get(name)
-    return _build_fast(text, _event_class(name) if cls is None else cls, "\r\n")
+    return build_message(text, _event_class(name) if cls is None else cls)
+
+
+#: ``cached_event_class(name)``: the class of the event called ``name`` if it was looked
+#: up before (by :func:`build_event`), else ``None``; the dispatchers pass it to
+#: :func:`build_message`.  A dict's own ``get``: no Python call in between.
+cached_event_class = _CLASS_BY_EXACT_NAME.get
 
 
 def _build(text: str) -> Message:
@@ -363,15 +369,16 @@ def _build(text: str) -> Message:
     data: list[str] | None = None
     event_name: str | None = None
     for line in text.split("\n"):
-        key, sep, value = line.partition(":")
+        # The rule of split_header_line: at the first ": ", else at the first colon.
+        key, sep, value = line.partition(": ")
         if not sep:
-            if line:
-                if data is None:
-                    data = []
-                data.append(line)
-            continue
-        if value[:1] == " ":
-            value = value[1:]
+            key, sep, value = line.partition(":")
+            if not sep:
+                if line:
+                    if data is None:
+                        data = []
+                    data.append(line)
+                continue
         lowered = key.lower()
         if lowered == "output":
             if data is None:
@@ -400,10 +407,10 @@ def _build_follows(block: bytes) -> Message:
     headers: dict[str, str] = {}
     index = 0
     for index, line in enumerate(lines):  # noqa: B007 - index is used after the loop
-        key, sep, value = line.partition(":")
-        if not sep or key.strip().lower() not in _FOLLOWS_HEADERS:
+        pair = split_header_line(line)
+        if pair is None or pair[0].strip().lower() not in _FOLLOWS_HEADERS:
             break
-        headers[key] = value[1:] if value[:1] == " " else value
+        headers[pair[0]] = pair[1]
     else:
         index = len(lines)
     output = lines[index:]
