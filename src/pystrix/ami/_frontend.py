@@ -244,12 +244,13 @@ def register_action(
 ) -> PendingAction:
     """Register ``request`` (with ``extra`` headers) in the core; its ``payload`` is next."""
     # The core leaves out Action and ActionID itself, as the base header_pairs() does: a
-    # request that does not override it is read as it is, without a copy.
-    headers: Any = (
-        request.items()
-        if type(request).header_pairs is _PLAIN_HEADER_PAIRS
-        else request.header_pairs()
-    )
+    # request that does not override it is read as it is, without a copy, and one that
+    # holds only its Action (Ping) not at all.
+    headers: Any
+    if type(request).header_pairs is not _PLAIN_HEADER_PAIRS:
+        headers = request.header_pairs()
+    else:
+        headers = request.items() if len(request) > 1 else ()
     if extra:
         headers = [*headers, *extra.items()]
     return protocol.send_action(
