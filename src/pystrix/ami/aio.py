@@ -204,6 +204,9 @@ class _Connection(asyncio.BufferedProtocol):
         self.manager._fail(self, error)
         if not self.banner.done():
             self.banner.set_exception(error)
+            # Marked as seen: connect() raises it if it still waits; if it gave up
+            # already, asyncio would otherwise log it as never retrieved.
+            self.banner.exception()
 
 
 class Manager:
