@@ -2,11 +2,13 @@
 
     python benchmarks/floors.py [--pings N]
 
-Starts ``loadserver.py`` and measures sequential Ping round trips three ways: a bare
+Starts ``loadserver.py`` and measures sequential Ping round trips four ways: a bare
 blocking socket (the suite's baseline), a minimal ``asyncio.Protocol`` (write, await a
-future that ``data_received`` resolves), and a minimal reader thread that wakes the
-caller through a lock.  The second and third are the floors under the asyncio and the
-threaded Manager: what the event loop, or the hop between two threads, costs by itself.
+future that ``data_received`` resolves), the same as an ``asyncio.BufferedProtocol``
+reading into one kept buffer (as the asyncio Manager does), and a minimal reader thread
+that wakes the caller through a lock.  The last two are the floors under the asyncio and
+the threaded Manager: what the event loop, or the hop between two threads, costs by
+itself.
 """
 
 from __future__ import annotations
@@ -73,9 +75,27 @@ class _Pinger(asyncio.Protocol):
             answer.set_result(None)
 
 
-async def _event_loop(port: int, n: int) -> float:
+class _BufferedPinger(asyncio.BufferedProtocol):
+    """As _Pinger, reading into one kept buffer (what both Managers do)."""
+
+    def __init__(self) -> None:
+        self.answer: asyncio.Future[None] | None = None
+        self.buffer = memoryview(bytearray(256 * 1024))
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self.buffer
+
+    def buffer_updated(self, nbytes: int) -> None:
+        if self.answer is not None:  # the banner came before any Ping
+            answer, self.answer = self.answer, None
+            answer.set_result(None)
+
+
+async def _event_loop(port: int, n: int, buffered: bool = False) -> float:
     loop = asyncio.get_running_loop()
-    transport, protocol = await loop.create_connection(_Pinger, "127.0.0.1", port)
+    factory = _BufferedPinger if buffered else _Pinger
+    transport, protocol = await loop.create_connection(factory, "127.0.0.1", port)
+    assert isinstance(protocol, (_Pinger, _BufferedPinger))
     await asyncio.sleep(0.05)  # let the banner arrive
     started = time.perf_counter()
     for _ in range(n):
@@ -103,6 +123,7 @@ def main() -> None:
         rates = {
             "bare socket (the baseline)": bare(port, n),
             "minimal asyncio.Protocol": asyncio.run(_event_loop(port, n)),
+            "minimal BufferedProtocol": asyncio.run(_event_loop(port, n, buffered=True)),
             "minimal reader thread + lock": thread_hop(port, n),
         }
     finally:
