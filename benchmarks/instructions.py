@@ -1,0 +1,145 @@
+"""Instructions per Ping round trip, counted by valgrind: a figure the machine's noise
+cannot move.
+
+    python benchmarks/instructions.py [--pings N]
+
+Needs ``valgrind`` on the PATH.  Starts ``loadserver.py``, then runs each client under
+``valgrind --tool=callgrind`` twice, with 1 and with N+1 sequential Pings, and prints the
+difference divided by N: the user-space instructions one round trip costs the client
+process (the kernel and the server are not counted).  Rows: the asyncio and the threaded
+Manager, and under each the minimal client of ``floors.py`` that does the same hop (an
+``asyncio.BufferedProtocol``, a reader thread waking the caller through a lock).
+
+Wall time per round trip follows these counts only roughly (caches, the server, the
+scheduler), but a change that removes instructions here removes them for good.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SRC = HERE.parent / "src"
+
+# One client per row; ``PORT`` and ``N`` come from argv.  Each prints nothing.
+_CLIENTS = {
+    "asyncio Manager": """
+import asyncio, sys
+from pystrix.ami import aio, core
+async def main(port, n):
+    manager = aio.Manager()
+    await manager.connect("127.0.0.1", port)
+    await manager.send_action(core.Login("admin", "wordpass"))
+    for _ in range(n):
+        await manager.send_action(core.Ping())
+    await manager.close()
+asyncio.run(main(int(sys.argv[1]), int(sys.argv[2])))
+""",
+    "minimal BufferedProtocol": """
+import asyncio, sys
+class Pinger(asyncio.BufferedProtocol):
+    answer = None
+    def __init__(self):
+        self.buffer = memoryview(bytearray(256 * 1024))
+    def get_buffer(self, sizehint):
+        return self.buffer
+    def buffer_updated(self, nbytes):
+        if self.answer is not None:
+            answer, self.answer = self.answer, None
+            answer.set_result(None)
+async def main(port, n):
+    loop = asyncio.get_running_loop()
+    transport, protocol = await loop.create_connection(Pinger, "127.0.0.1", port)
+    await asyncio.sleep(0.05)
+    for _ in range(n):
+        protocol.answer = loop.create_future()
+        transport.write(b"Action: Ping\\r\\nActionID: 1\\r\\n\\r\\n")
+        await protocol.answer
+    transport.close()
+asyncio.run(main(int(sys.argv[1]), int(sys.argv[2])))
+""",
+    "threaded Manager": """
+import sys
+from pystrix.ami import Manager, core
+manager = Manager()
+manager.connect("127.0.0.1", int(sys.argv[1]))
+manager.send_action(core.Login("admin", "wordpass"))
+for _ in range(int(sys.argv[2])):
+    manager.send_action(core.Ping())
+manager.close()
+""",
+    "minimal reader thread + lock": """
+import socket, sys, threading
+sock = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+sock.recv(100)
+waiting = []
+def reader():
+    while sock.recv(65536):
+        if waiting:
+            waiting.pop().release()
+threading.Thread(target=reader, daemon=True).start()
+for _ in range(int(sys.argv[2])):
+    lock = threading.Lock()
+    lock.acquire()
+    waiting.append(lock)
+    sock.sendall(b"Action: Ping\\r\\nActionID: 1\\r\\n\\r\\n")
+    lock.acquire()
+""",
+}
+
+_TOTAL = re.compile(r"refs:\s+([\d,]+)")
+
+
+def _instructions(code: str, port: int, pings: int) -> int:
+    """User-space instructions of one run of ``code`` with ``pings`` Pings."""
+    completed = subprocess.run(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            sys.executable,
+            "-c",
+            code,
+            str(port),
+            str(pings),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+    )
+    found = _TOTAL.search(completed.stderr)
+    if found is None:
+        raise SystemExit(f"no instruction count from valgrind:\n{completed.stderr}")
+    return int(found.group(1).replace(",", ""))
+
+
+def main() -> None:
+    """Print instructions per round trip for each client."""
+    options = argparse.ArgumentParser(description=__doc__)
+    options.add_argument("--pings", type=int, default=2000)
+    n = options.parse_args().pings
+    if shutil.which("valgrind") is None:
+        raise SystemExit("valgrind is not installed")
+    server = subprocess.Popen(
+        [sys.executable, str(HERE / "loadserver.py")], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None
+        port = int(server.stdout.readline().split()[1])
+        for name, code in _CLIENTS.items():
+            per_ping = (_instructions(code, port, n + 1) - _instructions(code, port, 1)) / n
+            print(f"{name:30s} {per_ping:10,.0f} instructions per round trip")
+    finally:
+        server.kill()
+        server.wait()
+
+
+if __name__ == "__main__":
+    main()
