@@ -222,7 +222,7 @@ def build_response(
         result: Any = response  # what the base class's hooks would return, without calls
     else:
         result = request.build_result(response, events)
-    value = dict.get(response, "Response") or response.get("Response") or ""
+    value = dict.get(response, "Response") or response.get("Response") or ""  # is_success
     # Built without Response.__new__, a Python-level function: one call less per request.
     return tuple.__new__(
         Response,

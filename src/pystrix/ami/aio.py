@@ -183,7 +183,7 @@ class _Connection(asyncio.BufferedProtocol):
         except ManagerSocketError as exc:  # a malformed or oversized message
             manager._fail(self, exc)
             return
-        for pending in answered:
+        for pending in answered:  # _wake, inline: this runs once per answer
             future = pending.waker
             if not future.done():
                 future.set_result(True)

@@ -537,7 +537,8 @@ class Manager:
                     if dropped:
                         self._warn_dropped(dropped)
                 # Waiters last, just before this thread lets go of the GIL in recv_into():
-                # a caller woken earlier would only wake to wait for the GIL.
+                # a caller woken earlier would only wake to wait for the GIL.  (_wake,
+                # inline: this runs once per answer.)
                 for pending in answered:
                     try:
                         pending.waker.release()

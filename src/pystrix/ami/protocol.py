@@ -290,7 +290,7 @@ def build_message(text: str, cls: type[Message] | None = None, newline: str = "\
     one pass; any other shape is built line by line, with the same result.
     """
     if cls is None:
-        if text[0] == "\n":
+        if text.startswith("\n"):
             text = text.lstrip("\n")
         if text.startswith("Event: "):
             end = text.find(newline)
