@@ -944,3 +944,14 @@ def test_an_event_alone_in_a_read_with_a_lower_case_event_header() -> None:
     protocol = connected()
     (event,) = protocol.receive_data(b"Response: Success\r\nevent: Lowered\r\n\r\n")
     assert isinstance(event, Event) and event.name == "Lowered"
+
+
+@pytest.mark.parametrize("bad", ["a\rb", "a\nb", "a\r\nAction: Logoff", "a\x00b", "\r\n"])
+@pytest.mark.parametrize("where", ["Action", "ActionID"])
+def test_an_action_with_no_other_headers_is_checked_too(bad: str, where: str) -> None:
+    """Ping and the like take a shorter way through the serializer; it refuses the same."""
+    action, action_id = (bad, "id") if where == "Action" else ("Ping", bad)
+    with pytest.raises(InvalidHeaderError) as caught:
+        serialize_action(action, (), action_id)
+    assert caught.value.header == where
+    assert serialize_action("Ping", (), "id-1") == b"Action: Ping\r\nActionID: id-1\r\n\r\n"
