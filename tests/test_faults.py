@@ -116,6 +116,24 @@ def test_response_delayed_past_the_timeout(flavor: str, proxy: FaultProxy) -> No
     assert manager.send_action(core.Ping()) is not None
 
 
+@pytest.mark.parametrize("timeout", [0, -1])
+def test_a_zero_or_negative_timeout_gives_up_at_once(
+    flavor: str, proxy: FaultProxy, timeout: float
+) -> None:
+    """Never "wait forever" (what a negative timeout means to a lock): None, and the
+    late response goes to the orphan callbacks."""
+    orphans = _Events()
+    manager, _ = _connected(flavor, proxy)
+    manager.register_callback(None, orphans)
+    proxy.delay_responses("Ping", 0.2)
+    ping = core.Ping()
+    ping.timeout = timeout
+    assert manager.send_action(ping) is None
+    assert orphans.wait_for_count(1)
+    proxy.delay_responses("Ping", 0)
+    assert manager.send_action(core.Ping()) is not None
+
+
 def test_response_for_an_action_id_nobody_issued(flavor: str, proxy: FaultProxy) -> None:
     orphans = _Events()
     manager, _ = _connected(flavor, proxy)
