@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 from .events import Event
 from .message import Message
 from .protocol import ClientProtocol, PendingAction
-from .request import FAILED_RESPONSES, Request, Response, ResponseEvents, is_success
+from .request import Request, Response, ResponseEvents, is_success
 
 __all__ = [
     "BoundedBatches",
@@ -222,7 +222,6 @@ def build_response(
         result: Any = response  # what the base class's hooks would return, without calls
     else:
         result = request.build_result(response, events)
-    value = dict.get(response, "Response") or response.get("Response") or ""  # is_success
     # Built without Response.__new__, a Python-level function: one call less per request.
     return tuple.__new__(
         Response,
@@ -231,7 +230,7 @@ def build_response(
             response,
             request,
             pending.action_id,
-            value.lower() not in FAILED_RESPONSES,
+            is_success(response),
             elapsed,
             ResponseEvents.from_events(events),
             events_timeout,

@@ -7,16 +7,15 @@ from typing import Any, NamedTuple
 from .events import Event
 from .message import Message
 
-__all__ = ["FAILED_RESPONSES", "Request", "Response", "ResponseEvents", "is_success"]
+__all__ = ["Request", "Response", "ResponseEvents", "is_success"]
 
-#: ``Response`` values (lower-cased) that mean the action failed.
-FAILED_RESPONSES = frozenset({"error", "failure", "fail"})
+_FAILED = frozenset({"error", "failure", "fail"})
 
 
 def is_success(response: Message) -> bool:
     """True unless the ``Response`` header says ``Error`` (or ``Failure``)."""
     value = dict.get(response, "Response") or response.get("Response") or ""
-    return value.lower() not in FAILED_RESPONSES
+    return value.lower() not in _FAILED
 
 
 class Request(dict[str, Any]):
