@@ -116,6 +116,21 @@ def test_serialize_unicode_as_utf8() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("action", "action_id"),
+    [("Ping", "tab\there"), ("Jos\u00e9", "id-1"), ("Ping", "nbsp\u00a0x"), ("Ping", "bell\x07")],
+)
+def test_action_without_headers_keeps_any_other_character(action: str, action_id: str) -> None:
+    # Only CR, LF and NUL are refused; a tab, a bell or a non-printable Unicode space is
+    # sent as it is, whichever way the serializer takes.
+    assert serialize_action(action, (), action_id) == (
+        f"Action: {action}\r\nActionID: {action_id}\r\n\r\n".encode()
+    )
+    assert serialize_action(action, [("X", "1")], action_id) == (
+        f"Action: {action}\r\nX: 1\r\nActionID: {action_id}\r\n\r\n".encode()
+    )
+
+
 def test_serialized_action_parses_back() -> None:
     payload = serialize_action("UserEvent", [("Header1", ["one", "dup"]), ("X", " sp")], "u-1")
     (message,) = MessageParser().feed(payload)

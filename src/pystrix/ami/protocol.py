@@ -455,12 +455,17 @@ def serialize_action(
 
     Any ``Action`` or ``ActionID`` among ``headers`` is ignored in favour of the arguments.
     """
-    if not headers and type(action) is str and type(action_id) is str:
-        # An action with nothing else to send (Ping, CoreStatus): one f-string, whose
-        # three CRs and LFs are its own unless the name or the ActionID holds another.
-        text = f"Action: {action}\r\nActionID: {action_id}\r\n\r\n"
-        if text.count("\n") == 3 and text.count("\r") == 3 and "\x00" not in text:
-            return text.encode()
+    if (
+        not headers
+        and type(action) is str
+        and type(action_id) is str
+        and action.isprintable()
+        and action_id.isprintable()
+    ):
+        # An action with nothing else to send (Ping, CoreStatus): one f-string.  CR, LF
+        # and NUL are not printable; nor are other control characters and some Unicode
+        # spaces, which take the general path and are checked there as usual.
+        return f"Action: {action}\r\nActionID: {action_id}\r\n\r\n".encode()
     text = action if type(action) is str else _text(action)
     lines = [f"Action: {text}\r\n"]
     names = ["Action"]
