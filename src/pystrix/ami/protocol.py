@@ -112,20 +112,24 @@ class MessageParser:
             end = buffer.find(b"\r\n\r\n")
             if (
                 end == size - 4
-                and 0 < end <= self.max_message_size
+                and 10 < end <= self.max_message_size
                 and buffer[0] != 13  # a stray blank line first
-                and buffer.count(b"\n") == buffer.count(b"\r\n")
-                and buffer[:17].lower() != _FOLLOWS
+                # A legacy "Response: Follows" block: no look at 17 bytes unless the
+                # eleventh is an F.
+                and ((buffer[10] | 32) != 102 or buffer[:17].lower() != _FOLLOWS)
             ):
                 text = buffer[:end].decode("utf-8", "replace")
-                buffer.clear()
-                self._scan_from = 0
-                if not text.startswith("Event: "):
-                    return [build_message(text, Message)]
-                if self.defer_events:
-                    self.events_only = True
-                    return [text]
-                return [build_message(text)]
+                lines = text.split("\r\n")
+                # No bare LF: every LF in the text ends one of the CRLFs split at.
+                if text.count("\n") == len(lines) - 1:
+                    buffer.clear()
+                    self._scan_from = 0
+                    if not text.startswith("Event: "):
+                        return [_build_lines(text, lines, Message, "\r\n")]
+                    if self.defer_events:
+                        self.events_only = True
+                        return [text]
+                    return [build_message(text)]
         messages: list[Any] = []
         position = 0
         if self._expect_banner:
@@ -297,8 +301,12 @@ def build_message(text: str, cls: type[Message] | None = None, newline: str = "\
             cls = _event_class(text[7:end] if end > 0 else text[7:])
         else:
             cls = Message
+    return _build_lines(text, text.split(newline), cls, newline)
+
+
+def _build_lines(text: str, lines: list[str], cls: type[Message], newline: str) -> Message:
+    """:func:`build_message` once ``text`` is split into ``lines`` at ``newline``."""
     message = dict.__new__(cls)
-    lines = text.split(newline)
     # A loop over str.partition beats mapping str.split into the dict: no list per line.
     # Splitting at the first ": " is the header rule (see split_header_line); a line
     # without one goes to _build.
