@@ -695,6 +695,45 @@ def test_goodbye_for_someone_else_does_not_log_us_off() -> None:
     assert not protocol.logged_off
 
 
+SHUTDOWN = msg("Event: Shutdown", "Privilege: system,all", "Shutdown: Cleanly", "Restart: False")
+NOT_SHUTDOWN = msg(
+    "Event: UserEvent", "UserEvent: Event: Shutdown", "AppData: Event: Shutdown", "X: y"
+)
+
+
+@pytest.mark.parametrize("defer_events", [False, True])
+@pytest.mark.parametrize(
+    "reads",
+    [
+        [SHUTDOWN],  # alone in its read
+        [UNRELATED + SHUTDOWN + UNRELATED],  # among other events
+        [UNRELATED * 3 + SHUTDOWN],
+        [response("x") + SHUTDOWN],  # after a response
+        [UNRELATED + SHUTDOWN.replace(b"\r\n", b"\n")],  # bare LF endings
+        [UNRELATED + SHUTDOWN[:9], SHUTDOWN[9:] + UNRELATED],  # split between reads
+    ],
+    ids=["alone", "among-events", "last", "after-response", "bare-lf", "split"],
+)
+def test_shutdown_event_makes_the_close_expected(reads: list[bytes], defer_events: bool) -> None:
+    protocol = connected(defer_events=defer_events)
+    assert not protocol.close_expected
+    for data in reads:
+        protocol.receive_data(data)
+    assert protocol.close_expected
+
+
+@pytest.mark.parametrize("defer_events", [False, True])
+@pytest.mark.parametrize(
+    "data", [NOT_SHUTDOWN, UNRELATED + NOT_SHUTDOWN + UNRELATED], ids=["alone", "among-events"]
+)
+def test_shutdown_mentioned_inside_an_event_is_not_a_shutdown(
+    data: bytes, defer_events: bool
+) -> None:
+    protocol = connected(defer_events=defer_events)
+    protocol.receive_data(data)
+    assert not protocol.close_expected
+
+
 # -- send_action refusals --------------------------------------------------------------------------
 
 

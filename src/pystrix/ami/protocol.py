@@ -87,6 +87,9 @@ class MessageParser:
         self.defer_events = defer_events
         #: True when everything the last :meth:`feed` returned is an event's text.
         self.events_only = False
+        #: With ``events_only``: the decoded text those events were cut from (with LF
+        #: line endings if the read held a bare LF), to search them all at once.
+        self.events_text = ""
         # An unfinished legacy block continues in the next read, and where its
         # --END COMMAND-- marker lies (from the block's start) once it has been seen.
         self._follows_pending = False
@@ -128,6 +131,7 @@ class MessageParser:
                         return [_build_lines(text, lines, Message, "\r\n")]
                     if self.defer_events:
                         self.events_only = True
+                        self.events_text = text
                         return [text]
                     return [build_message(text)]
         messages: list[Any] = []
@@ -192,6 +196,7 @@ class MessageParser:
             # Every message here is an event (the usual read on a busy server), so no
             # legacy block begins before ``end``: hand the texts over as they are.
             self.events_only = True
+            self.events_text = text
             messages.extend(blocks if crlf else [_as_crlf(block) for block in blocks])
             if _holds_follows(buffer, max(unseen, end)):  # one may begin after ``end``
                 self.events_only = False
@@ -726,8 +731,13 @@ class ClientProtocol:
         lists = self._lists
         if parser.events_only and not lists:
             # Texts of events only, none of which can belong to a list: nothing to look
-            # at per event beyond the Shutdown notice.
-            if not self.shutdown_announced and any(map(str.startswith, messages, _SHUTDOWN_PREFIX)):
+            # at per event beyond the Shutdown notice, which one search of the whole read
+            # rules out in almost every read.
+            if (
+                not self.shutdown_announced
+                and "Event: Shutdown" in parser.events_text
+                and any(map(str.startswith, messages, _SHUTDOWN_PREFIX))
+            ):
                 self.shutdown_announced = True
             dispatch.extend(messages)
             return
