@@ -172,3 +172,67 @@ def test_timeout_returns_none() -> None:
                 return await manager.send_action(request)
 
     assert asyncio.run(scenario()) is None
+
+
+def test_deadlines_expire_waits_in_order_and_rearm_their_timer() -> None:
+    """One timer per timeout value serves every wait with that timeout: answered waits
+    are passed over, expired ones resolve False in the order they expire, and the timer
+    is armed again for a wait not due yet or one that comes after the queue drained."""
+
+    async def scenario() -> list[tuple[str, bool]]:
+        loop = asyncio.get_running_loop()
+        deadlines = aio._Deadlines(loop)
+        resolved: list[tuple[str, bool]] = []
+
+        def wait(name: str, timeout: float) -> asyncio.Future[bool]:
+            future: asyncio.Future[bool] = loop.create_future()
+            future.add_done_callback(lambda done: resolved.append((name, done.result())))
+            deadlines.add(timeout, future)
+            return future
+
+        first = wait("first", 0.05)
+        wait("answered", 0.05).set_result(True)
+        await asyncio.sleep(0.02)  # ``later`` falls due after the first timer fired
+        later = wait("later", 0.05)
+        shorter = wait("shorter", 0.001)  # another timeout: a timer of its own
+        await asyncio.wait_for(asyncio.gather(first, later, shorter), 30)
+        drained = wait("drained", 0.05)  # the 0.05 queue drained: its timer is armed anew
+        await asyncio.wait_for(drained, 30)
+        return resolved
+
+    resolved = asyncio.run(scenario())
+    # Waits with one timeout resolve in the order they began; the shorter timeout's
+    # place among them depends on the machine's timing.
+    assert [name for name, _ in resolved if name != "shorter"] == [
+        "answered",
+        "first",
+        "later",
+        "drained",
+    ]
+    assert dict(resolved) == {
+        "answered": True,
+        "shorter": False,
+        "first": False,
+        "later": False,
+        "drained": False,
+    }
+
+
+def test_deadlines_follow_a_loop_with_a_clock_of_its_own() -> None:
+    """A loop may keep its own time (uvloop does): deadlines are set on that clock."""
+
+    class BehindLoop(asyncio.SelectorEventLoop):
+        def time(self) -> float:
+            return super().time() - 1000.0
+
+    async def scenario() -> bool:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[bool] = loop.create_future()
+        aio._Deadlines(loop).add(0.01, future)
+        return await asyncio.wait_for(future, 30)
+
+    loop = BehindLoop()
+    try:
+        assert loop.run_until_complete(scenario()) is False
+    finally:
+        loop.close()
