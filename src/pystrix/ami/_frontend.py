@@ -327,12 +327,17 @@ class SessionMemory:
         self.filters: list[Request] = []
         self._lock = threading.Lock()  # callers on several threads may answer at once
 
-    def remember(self, request: Request, response: Message) -> None:
-        """Note ``request`` if it shapes the session and Asterisk accepted it."""
-        action = request.action.lower()
+    def remember(self, pending: PendingAction) -> None:
+        """Note an answered action's request (its ``context``) if it shapes the session
+        and Asterisk accepted it."""
+        action = pending.action.lower()
         # Most requests (a Ping, a Status) shape nothing: ruled out before anything else.
-        if action not in _SESSION_ACTIONS or not is_success(response):
+        if action not in _SESSION_ACTIONS:
             return
+        response = pending.response
+        if response is None or not is_success(response):
+            return
+        request: Request = pending.context
         with self._lock:
             if action == "login":
                 self.login = request

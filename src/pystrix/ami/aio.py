@@ -496,7 +496,7 @@ class Manager:
         if pending.error is not None:
             raise ManagerSocketError(str(pending.error)) from pending.error
         assert pending.response is not None
-        self._session.remember(request, pending.response)
+        self._session.remember(pending)
         return build_response(pending, request, time.monotonic() - started, events_timeout)
 
     # -- dispatching ---------------------------------------------------------------------

@@ -505,7 +505,7 @@ class Manager:
             raise ManagerSocketError(str(pending.error)) from pending.error
         assert pending.response is not None
         # The reader is done with the action: no lock needed to read it.
-        self._session.remember(request, pending.response)
+        self._session.remember(pending)
         return build_response(pending, request, time.monotonic() - started, events_timeout)
 
     # -- reading and dispatching ---------------------------------------------------------
