@@ -159,7 +159,7 @@ def _declarative_init(self: Action, *args: Any, **kwargs: Any) -> None:
             raise TypeError(f"{cls.__name__}: {error}") from None
     else:
         arguments = {}  # every field takes its default: no binding to do (Ping())
-    dict.__init__(self, Action=cls.action_name)  # Request.__init__, without the calls
+    self["Action"] = cls.action_name  # what Request.__init__ does, without the calls
     for field in cls.header_fields:
         value = arguments.get(field.name, field.default)
         if value is not None:
