@@ -165,7 +165,9 @@ class _Connection(asyncio.BufferedProtocol):
         if manager._debug:
             manager._logger.debug("received %r", bytes(data))
         try:
-            batch, answered = self.protocol.receive(data)
+            batch: list[Any] = []
+            answered: list[PendingAction] = []
+            self.protocol.receive_into(data, batch, answered)
         except ManagerSocketError as exc:  # a malformed or oversized message
             manager._fail(self, exc)
             return

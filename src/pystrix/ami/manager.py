@@ -512,7 +512,7 @@ class Manager:
 
     def _read_loop(self, connection: _Connection) -> None:
         sock = connection.sock
-        receive = connection.protocol.receive
+        receive_into = connection.protocol.receive_into
         queue_put = self._queue.put
         debug = self._debug
         # One buffer for every read: a fresh 256 KiB bytes object per recv() costs an
@@ -528,8 +528,10 @@ class Manager:
                         ManagerSocketError(f"{connection.address} closed the connection"),
                     )
                     return
+                batch: list[Any] = []
+                answered: list[PendingAction] = []
                 with connection.lock:
-                    batch, answered = receive(data)
+                    receive_into(data, batch, answered)
                 if debug:
                     self._logger.debug("received %r", bytes(data))
                 if batch:

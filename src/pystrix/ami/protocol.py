@@ -710,7 +710,7 @@ class ClientProtocol:
         size limit; call :meth:`fail` with it to release every waiter.
         """
         out: list[Received] = []
-        self._receive(data, out, out)
+        self.receive_into(data, out, out)
         return out
 
     def receive(
@@ -720,12 +720,14 @@ class ClientProtocol:
         pending actions to wake (in order).  What the front-ends use."""
         dispatch: list[Any] = []
         wake: list[Any] = []
-        self._receive(data, dispatch, wake)
+        self.receive_into(data, dispatch, wake)
         return dispatch, wake
 
-    def _receive(
+    def receive_into(
         self, data: bytes | bytearray | memoryview, dispatch: list[Any], wake: list[Any]
     ) -> None:
+        """As :meth:`receive`, appending to the caller's ``dispatch`` and ``wake`` lists
+        (which may be one list, as in :meth:`receive_data`): one call less per read."""
         parser = self._parser
         messages = parser.feed(data)
         lists = self._lists
