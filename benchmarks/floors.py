@@ -2,13 +2,14 @@
 
     python benchmarks/floors.py [--pings N]
 
-Starts ``loadserver.py`` and measures sequential Ping round trips four ways: a bare
+Starts ``loadserver.py`` and measures sequential Ping round trips five ways: a bare
 blocking socket (the suite's baseline), a minimal ``asyncio.Protocol`` (write, await a
 future that ``data_received`` resolves), the same as an ``asyncio.BufferedProtocol``
-reading into one kept buffer (as the asyncio Manager does), and a minimal reader thread
-that wakes the caller through a lock.  The last two are the floors under the asyncio and
-the threaded Manager: what the event loop, or the hop between two threads, costs by
-itself.
+reading into one kept buffer (as the asyncio Manager does), that one again with a timer
+armed in its loop (as a waiting ``send_action``'s timeout always is), and a minimal
+reader thread that wakes the caller through a lock.  The BufferedProtocol with a timer
+and the thread are the floors under the asyncio and the threaded Manager: what the
+event loop, or the hop between two threads, costs by itself.
 """
 
 from __future__ import annotations
@@ -91,12 +92,16 @@ class _BufferedPinger(asyncio.BufferedProtocol):
             answer.set_result(None)
 
 
-async def _event_loop(port: int, n: int, buffered: bool = False) -> float:
+async def _event_loop(port: int, n: int, buffered: bool = False, timer: bool = False) -> float:
     loop = asyncio.get_running_loop()
     factory = _BufferedPinger if buffered else _Pinger
     transport, protocol = await loop.create_connection(factory, "127.0.0.1", port)
     assert isinstance(protocol, (_Pinger, _BufferedPinger))
     await asyncio.sleep(0.05)  # let the banner arrive
+    if timer:
+        # As a waiting send_action's timeout: with any timer in the loop's heap, every
+        # turn of the loop reads the clock twice and works out a select() timeout.
+        loop.call_later(3600, print)
     started = time.perf_counter()
     for _ in range(n):
         protocol.answer = loop.create_future()
@@ -108,7 +113,7 @@ async def _event_loop(port: int, n: int, buffered: bool = False) -> float:
 
 
 def main() -> None:
-    """Print the three rates."""
+    """Print the rates."""
     options = argparse.ArgumentParser(description=__doc__)
     options.add_argument("--pings", type=int, default=5000)
     n = options.parse_args().pings
@@ -124,6 +129,9 @@ def main() -> None:
             "bare socket (the baseline)": bare(port, n),
             "minimal asyncio.Protocol": asyncio.run(_event_loop(port, n)),
             "minimal BufferedProtocol": asyncio.run(_event_loop(port, n, buffered=True)),
+            "  the same, a timer armed": asyncio.run(
+                _event_loop(port, n, buffered=True, timer=True)
+            ),
             "minimal reader thread + lock": thread_hop(port, n),
         }
     finally:

@@ -8,7 +8,9 @@ Needs ``valgrind`` on the PATH.  Starts ``loadserver.py``, then runs each client
 difference divided by N: the user-space instructions one round trip costs the client
 process (the kernel and the server are not counted).  Rows: the asyncio and the threaded
 Manager, and under each the minimal client of ``floors.py`` that does the same hop (an
-``asyncio.BufferedProtocol``, a reader thread waking the caller through a lock).
+``asyncio.BufferedProtocol``, a reader thread waking the caller through a lock).  The
+BufferedProtocol also runs with one timer armed in its loop, as the asyncio Manager always
+has while a request waits (its timeout).
 
 Wall time per round trip follows these counts only roughly (caches, the server, the
 scheduler), but a change that removes instructions here removes them for good.
@@ -57,6 +59,8 @@ async def main(port, n):
     loop = asyncio.get_running_loop()
     transport, protocol = await loop.create_connection(Pinger, "127.0.0.1", port)
     await asyncio.sleep(0.05)
+    if ARMED:
+        loop.call_later(3600, print)
     for _ in range(n):
         protocol.answer = loop.create_future()
         transport.write(b"Action: Ping\\r\\nActionID: 1\\r\\n\\r\\n")
@@ -64,6 +68,7 @@ async def main(port, n):
     transport.close()
 asyncio.run(main(int(sys.argv[1]), int(sys.argv[2])))
 """,
+    "minimal BufferedProtocol, a timer armed": "",  # filled in below
     "threaded Manager": """
 import sys
 from pystrix.ami import Manager, core
@@ -92,6 +97,12 @@ for _ in range(int(sys.argv[2])):
     lock.acquire()
 """,
 }
+
+# A waiting send_action always has a deadline in the loop's timer heap; with any timer
+# there, every turn of the loop reads the clock twice and works out a select() timeout.
+_MINIMAL = _CLIENTS["minimal BufferedProtocol"]
+_CLIENTS["minimal BufferedProtocol"] = "ARMED = False\n" + _MINIMAL
+_CLIENTS["minimal BufferedProtocol, a timer armed"] = "ARMED = True\n" + _MINIMAL
 
 _TOTAL = re.compile(r"refs:\s+([\d,]+)")
 
@@ -135,7 +146,7 @@ def main() -> None:
         port = int(server.stdout.readline().split()[1])
         for name, code in _CLIENTS.items():
             per_ping = (_instructions(code, port, n + 1) - _instructions(code, port, 1)) / n
-            print(f"{name:30s} {per_ping:10,.0f} instructions per round trip")
+            print(f"{name:42s} {per_ping:10,.0f} instructions per round trip")
     finally:
         server.kill()
         server.wait()
