@@ -115,7 +115,7 @@ class MessageParser:
             end = buffer.find(b"\r\n\r\n")
             if (
                 end == size - 4
-                and 10 < end <= self.max_message_size
+                and 10 < end <= self.max_message_size  # shorter: the general path
                 and buffer[0] != 13  # a stray blank line first
                 # A legacy "Response: Follows" block: no look at 17 bytes unless the
                 # eleventh is an F.
@@ -717,7 +717,7 @@ class ClientProtocol:
         self, data: bytes | bytearray | memoryview
     ) -> tuple[list[Message | str], list[PendingAction]]:
         """As :meth:`receive_data`, split in two: what to dispatch (in order) and the
-        pending actions to wake (in order).  What the front-ends use."""
+        pending actions to wake (in order)."""
         dispatch: list[Any] = []
         wake: list[Any] = []
         self.receive_into(data, dispatch, wake)
