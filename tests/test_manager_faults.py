@@ -240,3 +240,32 @@ def test_debug_logs_never_show_the_secret(flavor: str, caplog: pytest.LogCapture
     # The MD5 key is a password equivalent for that challenge: masked too.
     assert "Key: ***" in logged
     assert "Secret: ***" in logged
+
+
+@pytest.mark.parametrize("before_close", ["", "Event: FullyBooted\r\nStatus: Fully Booted\r\n\r\n"])
+def test_a_connection_lost_before_connect_returns_is_reported(
+    manager: Manager, before_close: str
+) -> None:
+    """The server closes right after its banner (and maybe an event), before ``connect``
+    has returned: the disconnect callbacks run all the same, after that event."""
+    seen: list[str] = []
+    lost = threading.Event()
+
+    def on_disconnect(_: Any, error: BaseException) -> None:
+        seen.append("disconnected")
+        lost.set()
+
+    manager.register_callback("", lambda event, _: seen.append(event.name))
+    manager.register_disconnect_callback(on_disconnect)
+
+    def script(peer: Peer) -> None:
+        if before_close:
+            peer.send(before_close)
+        peer.close()
+
+    with ScriptedServer(script) as server:
+        manager.connect(server.host, server.port)
+        assert lost.wait(10)
+    assert seen == (["FullyBooted"] if before_close else []) + ["disconnected"]
+    assert not manager.is_connected()
+    assert manager.wait_disconnected(0)

@@ -271,6 +271,9 @@ class Manager:
         loop = asyncio.get_running_loop()
         address = f"{host}:{port}"
         connection = _Connection(self, address, self._max_message_size)
+        # Known before the banner: the connection may be lost (and a reconnect begin)
+        # before this method resumes.
+        self._target = (host, port, timeout, tls)
         try:
             context = None
             if tls:
@@ -297,9 +300,13 @@ class Manager:
             self._logger.debug("connected to %s: %s", address, connection.protocol.banner)
         if self._disconnected is None:
             self._disconnected = asyncio.Event()
-        self._disconnected.clear()
-        self._connection = connection
-        self._target = (host, port, timeout, tls)
+        if connection.alive:
+            self._disconnected.clear()
+            self._connection = connection
+        else:
+            # Lost between the banner and now: _fail has queued the notice, which the
+            # dispatcher started below delivers after the events that came first.
+            self._disconnected.set()
         self._ensure_dispatcher()
 
     async def disconnect(self) -> None:
@@ -526,6 +533,11 @@ class Manager:
             self._connection = None
         if self._disconnected is not None:
             self._disconnected.set()
+        # A connection that never sent its banner was never the application's: connect()
+        # raises instead.  One that did is reported whenever it ends, even before
+        # connect() has returned (the dispatcher it starts then delivers the notice).
+        established = connection.protocol.banner is not None
+        notify = notify and established
         if notify:
             if connection.protocol.close_expected:
                 self._logger.info("AMI session ended: %s", error)
@@ -533,7 +545,7 @@ class Manager:
                 self._logger.warning("AMI connection lost: %s", error)
             if self._policy is not None and not self._closed:
                 self._start_reconnect()
-        if self._dispatcher is not None:
+        if self._dispatcher is not None or established:
             self._buffer.put_control(_Disconnected(error, notify))
             self._wake_dispatcher()
         else:
