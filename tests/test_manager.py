@@ -177,8 +177,10 @@ def test_synchronous_list_and_aggregate(manager: Manager, simulator: AsteriskSim
     empty.synchronous = True
     listing = manager.send_action(empty)
     assert listing is not None and listing.success and not listing.events_timeout
-    assert listing.events.get(core_events.CoreShowChannel, []) == []
-    complete = listing.events["CoreShowChannelsComplete"][0]
+    assert listing.events[core_events.CoreShowChannel] == []
+    # As in pystrix 1.x: a list's closing event is the event itself, not a list of one.
+    complete = listing.events["CoreShowChannelsComplete"]
+    assert complete is listing.events[core_events.CoreShowChannelsComplete]
     assert complete["ListItems"] == "0"
 
     request = core.CoreShowChannels()

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from .events import Event
+from .events import Aggregate, Event
 from .message import Message
 from .protocol import ClientProtocol, PendingAction
 from .request import Request, Response, ResponseEvents, is_success
@@ -60,35 +60,41 @@ def _event_key(event: type[Event]) -> str:
 class CallbackRegistry(Generic[_F]):
     """Callbacks by qualifier, and which of them an event name selects.
 
+    Registrations are kept in one list, in the order they were made, because that is the
+    order callbacks run in (as in pystrix 1.x), whatever their qualifier: a callback
+    registered for ``''`` before one for ``"Newchannel"`` runs first.
+
     Not locked: the threaded Manager guards mutation with its own lock; the asyncio one
     runs on one thread.  :meth:`for_event` reads a cache that mutation clears.
     """
 
     def __init__(self) -> None:
-        self._named: dict[str, list[_F]] = {}
-        self._patterns: list[tuple[re.Pattern[str], _F]] = []
-        self._universal: list[_F] = []
+        # (kind, key, function): kind is "name" (key: the lower-cased name), "pattern"
+        # (key: the compiled expression) or "all".
+        self._entries: list[tuple[str, Any, _F]] = []
         self.orphan: list[_F] = []
         self._cache: dict[str, tuple[_F, ...]] = {}
         #: ``cached(name)``: the functions for ``name`` if already worked out, else
         #: ``None``; safe without a lock.  The cache's own ``get``: no call in between.
         self.cached: Callable[[str], tuple[_F, ...] | None] = self._cache.get
 
+    @staticmethod
+    def _entry(qualifier: Qualifier) -> tuple[str, Any]:
+        if isinstance(qualifier, re.Pattern):
+            return ("pattern", qualifier)
+        if isinstance(qualifier, str):
+            return ("all", None) if qualifier == "" else ("name", qualifier.lower())
+        if isinstance(qualifier, type) and issubclass(qualifier, Event):
+            return ("name", _event_key(qualifier))
+        raise TypeError(f"cannot register a callback on {qualifier!r}")
+
     def register(self, qualifier: Qualifier, function: _F) -> None:
         """Add ``function`` under ``qualifier`` (see ``Manager.register_callback``)."""
         if qualifier is None:
             self.orphan.append(function)
-        elif isinstance(qualifier, re.Pattern):
-            self._patterns.append((qualifier, function))
-        elif isinstance(qualifier, str):
-            if qualifier == "":
-                self._universal.append(function)
-            else:
-                self._named.setdefault(qualifier.lower(), []).append(function)
-        elif isinstance(qualifier, type) and issubclass(qualifier, Event):
-            self._named.setdefault(_event_key(qualifier), []).append(function)
         else:
-            raise TypeError(f"cannot register a callback on {qualifier!r}")
+            kind, key = self._entry(qualifier)
+            self._entries.append((kind, key, function))
         self._cache.clear()
 
     def unregister(self, qualifier: Qualifier, function: _F) -> bool:
@@ -96,31 +102,28 @@ class CallbackRegistry(Generic[_F]):
         self._cache.clear()
         if qualifier is None:
             return _remove(self.orphan, function)
-        if isinstance(qualifier, re.Pattern):
-            return _remove(self._patterns, (qualifier, function))
-        if isinstance(qualifier, type) and issubclass(qualifier, Event):
-            return _remove(self._named.get(_event_key(qualifier), []), function)
-        if isinstance(qualifier, str):
-            if qualifier == "":
-                return _remove(self._universal, function)
-            return _remove(self._named.get(qualifier.lower(), []), function)
-        return False
+        try:
+            kind, key = self._entry(qualifier)
+        except TypeError:
+            return False
+        return _remove(self._entries, (kind, key, function))
 
     def for_event(self, name: str) -> tuple[_F, ...]:
-        """Every function an event called ``name`` selects, each once, in registration
-        order: by name, then by pattern, then the catch-alls."""
+        """Every function an event called ``name`` selects, each once, in the order the
+        callbacks were registered."""
         cached = self._cache.get(name)  # the exact name: lower() per event would cost
         if cached is not None:
             return cached
+        lowered = name.lower()
         chosen: list[_F] = []
-        for function in self._named.get(name.lower(), ()):
-            if function not in chosen:
-                chosen.append(function)
-        for pattern, function in self._patterns:
-            if pattern.match(name) and function not in chosen:
-                chosen.append(function)
-        for function in self._universal:
-            if function not in chosen:
+        for kind, key, function in self._entries:
+            if kind == "name":
+                selected = key == lowered
+            elif kind == "pattern":
+                selected = key.match(name) is not None
+            else:
+                selected = True
+            if selected and function not in chosen:
                 chosen.append(function)
         result = tuple(chosen)
         if len(self._cache) >= _CACHE_LIMIT:
@@ -232,7 +235,7 @@ def build_response(
             pending.action_id,
             is_success(response),
             elapsed,
-            ResponseEvents.from_events(events),
+            ResponseEvents.from_events(events, request),
             events_timeout,
         ),
     )
@@ -245,6 +248,14 @@ def register_action(
     # The core leaves out Action and ActionID itself, as the base header_pairs() does: a
     # request that does not override it is read as it is, without a copy, and one that
     # holds only its Action (Ping) not at all.
+    if action_id is None:
+        # pystrix 1.x programs choose an ActionID by setting it on the request (or as a
+        # keyword header); the ``action_id`` argument still wins over both.
+        action_id = dict.get(request, "ActionID")
+        if action_id is None and extra:
+            action_id = extra.pop("ActionID", None)
+        if action_id is not None:
+            action_id = str(action_id)
     headers: Any
     if type(request).header_pairs is not _PLAIN_HEADER_PAIRS:
         headers = request.header_pairs()
@@ -252,14 +263,36 @@ def register_action(
         headers = request.items() if len(request) > 1 else ()
     if extra:
         headers = [*headers, *extra.items()]
+    synchronous = request.synchronous
+    aggregate = request.aggregate
+    if not (synchronous or aggregate):  # most requests: no list to follow
+        return protocol.send_action(request.action, headers, action_id=action_id, context=request)
+    aggregates, finalisers = _list_declaration(request, synchronous, aggregate)
     return protocol.send_action(
         request.action,
         headers,
         action_id=action_id,
-        collect_events=request.synchronous,
-        aggregate=request.aggregate,
+        collect_events=synchronous,
+        aggregate=aggregate,
         context=request,
+        aggregates=aggregates,
+        finalisers=finalisers,
     )
+
+
+def _list_declaration(
+    request: Request, synchronous: bool, aggregate: bool
+) -> tuple[tuple[type[Aggregate], ...], frozenset[str]]:
+    """The aggregate classes a request asks for, and the names of the events that end
+    its list (pystrix 1.x's ``_aggregates`` and ``..._finalising`` declarations)."""
+    aggregates = request.get_aggregate_classes() if aggregate else ()
+    finalising: list[type[Event]] = []
+    if synchronous:
+        finalising.extend(request.get_synchronous_classes()[2])
+    for cls in aggregates:
+        finalising.extend(cls._aggregation_finalisers)
+    names = frozenset((kind.event_name or kind.__name__).lower() for kind in finalising)
+    return aggregates, names
 
 
 def give_up(protocol: ClientProtocol, pending: PendingAction, keep_response: bool) -> bool:

@@ -129,6 +129,31 @@ class HeaderField:
         return f"<HeaderField {self.name} -> {self.header} ({state})>"
 
 
+class _FromListDeclaration:
+    """A pystrix 1.x list attribute (``_aggregates``, ``_synchronous_events_list``,
+    ``_synchronous_events_finalising``) of a catalogued action, derived from its
+    ``list_events`` and ``list_complete`` when read.
+
+    Read at send time, not at class creation, because the event classes live in modules
+    imported after the actions.  A class that assigns the attribute itself (a program's
+    subclass with its own aggregate) overrides it.
+    """
+
+    def __init__(self, which: str) -> None:
+        self._which = which
+
+    def __get__(self, instance: Any, owner: type[Action]) -> tuple[type[Any], ...]:
+        from .events import Aggregate, event_class_for  # imported after this module
+
+        if owner.list_complete is None:
+            return ()
+        if self._which == "aggregates":
+            found = event_class_for(f"{owner.action_name}_Aggregate")
+            return (found,) if issubclass(found, Aggregate) else ()
+        names = owner.list_events if self._which == "list" else (owner.list_complete,)
+        return tuple(event_class_for(name) for name in names)
+
+
 def _declared_fields(cls: type) -> list[HeaderField]:
     """The fields a class body declares itself, in order."""
     own = inspect.get_annotations(cls)
@@ -193,6 +218,10 @@ class Action(Request):
     catalogued: ClassVar[bool] = True
     # How many constructor parameters have no default (set per class).
     _required_fields: ClassVar[int] = 0
+
+    _aggregates = _FromListDeclaration("aggregates")
+    _synchronous_events_list = _FromListDeclaration("list")
+    _synchronous_events_finalising = _FromListDeclaration("finalising")
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -102,17 +102,69 @@ def _inherited_kinds(cls: type[Event]) -> dict[str, str]:
     return merged
 
 
+class _ListDeclaration:
+    """``_aggregation_members`` / ``_aggregation_finalisers`` of a catalogued aggregate,
+    read from its action's declaration (``list_events``, ``list_complete``) on first use.
+
+    A class that sets the attribute itself (a program's own aggregate) is not affected.
+    """
+
+    def __init__(self, finalisers: bool) -> None:
+        self._finalisers = finalisers
+
+    def __get__(self, instance: Any, owner: type[Aggregate]) -> tuple[type[Event], ...]:
+        from .action import action_class_for  # the action module imports this one
+
+        for cls in owner.__mro__:
+            name = cls.__dict__.get("event_name")
+            if isinstance(name, str) and name.endswith("_Aggregate"):
+                action = action_class_for(name[: -len("_Aggregate")])
+                if action is not None and action.list_complete is not None:
+                    names = (action.list_complete,) if self._finalisers else action.list_events
+                    return tuple(event_class_for(item) for item in names)
+        return ()
+
+
 class Aggregate(Event):
     """Every event of one completed list, delivered as a single event.
 
     Its headers are those of the list's closing ``...Complete`` event, with ``Event`` set
     to the aggregate's name (for example ``CoreShowChannels_Aggregate``); ``events`` holds
-    the list's items in order.
+    the list's member events in order.
+
+    The pystrix 1.x form works too.  A subclass names itself in ``_name`` and lists
+    the event classes it collects in ``_aggregation_members`` and those that end it in
+    ``_aggregation_finalisers``; a request lists the aggregates it wants in
+    ``_aggregates``.  The Manager builds it as 1.x did: ``cls(action_id)``, then
+    :meth:`evaluate_event` for each event of the list, which calls :meth:`_aggregate` for a
+    member and :meth:`_finalise` for a finaliser, so a subclass may override either.
+    Indexing by an event class or by a member's name gives that kind's events:
+    ``aggregate[core_events.CoreShowChannel]`` (a list, empty when none came) or
+    ``aggregate[core_events.CoreShowChannelsComplete]`` (the event, or ``None``).  A
+    string that is one of the headers gives the header, as on any event.
     """
 
-    __slots__ = ("events",)
+    # __dict__: a program's own aggregate may keep state of its own, as in 1.x.
+    __slots__ = ("__dict__", "_action_id", "_members", "_pending", "_problem", "events")
+
+    #: pystrix 1.x: the event name this aggregate is delivered under.
+    _name: ClassVar[str | None] = None
+    #: pystrix 1.x: the event classes collected (none listed: every event of the list).
+    _aggregation_members: tuple[type[Event], ...] = _ListDeclaration(False)  # type: ignore[assignment]
+    #: pystrix 1.x: the event classes that end the aggregate.
+    _aggregation_finalisers: tuple[type[Event], ...] = _ListDeclaration(True)  # type: ignore[assignment]
 
     events: list[Message]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # A 1.x subclass names itself in ``_name``: that is its event name (and registry
+        # key, so that register_callback(ThatClass, ...) matches what it is sent as).
+        own_name = cls.__dict__.get("_name")
+        if own_name and "event_name" not in cls.__dict__:
+            cls.event_name = own_name
+        super().__init_subclass__(**kwargs)
+        if not own_name:
+            cls._name = cls.event_name
 
     def __init__(
         self,
@@ -120,8 +172,140 @@ class Aggregate(Event):
         data: list[str] | None = None,
         raw: str | None = None,
     ) -> None:
+        # pystrix 1.x builds an aggregate as ``cls(action_id)``; a string is that.
+        action_id = None
+        if isinstance(headers, str):
+            action_id, headers = headers, ()
         super().__init__(headers, data, raw)
         self.events = []
+        self._action_id = action_id
+        self._members: dict[Any, Any] = {}
+        self._pending: set[str] | None = None
+        self._problem: str | None = None
+
+    # -- pystrix 1.x aggregation -----------------------------------------------------------
+
+    @classmethod
+    def collect(
+        cls, action_id: str, events: list[Message], complete: Message | None, name: str
+    ) -> Aggregate:
+        """Build the aggregate of one finished list: its ``events`` and the ``complete``
+        event that ended it.  ``name`` is used when the class has none of its own."""
+        aggregate = cls(action_id)
+        for event in events:
+            aggregate.evaluate_event(event)
+        if complete is not None:
+            aggregate.evaluate_event(complete)
+        if not dict.__contains__(aggregate, "Event"):
+            aggregate._set_event_header(cls._name or name)
+        return aggregate
+
+    def _set_event_header(self, name: str) -> None:
+        pairs = [("Event", name), *((k, v) for k, v in self.header_pairs() if k.lower() != "event")]
+        dict.clear(self)
+        Message.__init__(self, pairs, self._data, self._raw)
+
+    @staticmethod
+    def _names(classes: tuple[type[Event], ...]) -> set[str]:
+        return {(kind.event_name or kind.__name__).lower() for kind in classes}
+
+    def evaluate_event(self, event: Message) -> bool:
+        """Take ``event`` if it belongs to this aggregate; true once every finaliser came.
+
+        An event whose ActionID is not this aggregate's is ignored.
+        """
+        if self._action_id is not None and event.get("ActionID") != self._action_id:
+            return False
+        name = event.name.lower()
+        finalisers = self._names(type(self)._aggregation_finalisers)
+        if self._pending is None:
+            self._pending = set(finalisers)
+        if name in finalisers or (
+            not finalisers and (event.get("EventList") or "").lower() == "complete"
+        ):
+            self._finalise(event)
+            self._pending.discard(name)
+            return not self._pending
+        members = self._names(type(self)._aggregation_members)
+        if not members or name in members:
+            self._aggregate(event)
+        return False
+
+    def _aggregate(self, event: Message) -> None:
+        """Keep a member event (1.x hook; a subclass may override it and call this)."""
+        self.events.append(event)
+        self._members.setdefault(event.name.lower(), []).append(event)
+
+    def _finalise(self, event: Message) -> None:
+        """Take the finalising event: its headers become the aggregate's, and its
+        ``ListItems`` is checked against the members received (1.x hook)."""
+        self._members[event.name.lower()] = event
+        name = type(self)._name or event.name
+        pairs = [("Event", name)]
+        pairs.extend((k, v) for k, v in event.header_pairs() if k.lower() != "event")
+        dict.clear(self)
+        Message.__init__(self, pairs, None, None)
+        if "ListItems" in event:
+            self._check_list_items_count(event, "ListItems")
+
+    def _check_list_items_count(self, event: Message, count_header: str) -> None:
+        """Mark the aggregate invalid if ``event[count_header]`` is not the number of
+        member events received (1.x hook)."""
+        expected = event.get_int(count_header, -1)
+        if expected != len(self.events):
+            self._problem = f"expected {expected} list items; received {len(self.events)}"
+
+    @property
+    def valid(self) -> bool:
+        """False if the list's own count disagreed with the events received."""
+        return self._problem is None
+
+    @property
+    def error_message(self) -> str | None:
+        """Why the aggregate is not :attr:`valid` (``None`` when it is)."""
+        return self._problem
+
+    @property
+    def action_id(self) -> str | None:
+        """The ActionID of the request whose list this is."""
+        return self.get("ActionID") or self._action_id
+
+    # -- look-ups by event class or member name --------------------------------------------
+
+    def _member_key(self, key: object) -> str | None:
+        if isinstance(key, type) and issubclass(key, Message):
+            return (key.event_name or key.__name__).lower()
+        return None
+
+    def _members_of(self, name: str) -> Any:
+        found = self._members.get(name)
+        if found is not None:
+            return found
+        if name in self._names(type(self)._aggregation_finalisers):
+            return None
+        return []
+
+    def __getitem__(self, key: Any) -> Any:
+        name = self._member_key(key)
+        if name is not None:
+            return self._members_of(name)
+        try:
+            return Message.__getitem__(self, key)
+        except KeyError:
+            lowered = key.lower() if isinstance(key, str) else None
+            if lowered is not None and (
+                lowered in self._members
+                or lowered in self._names(type(self)._aggregation_members)
+                or lowered in self._names(type(self)._aggregation_finalisers)
+            ):
+                return self._members_of(lowered)
+            raise
+
+    def __contains__(self, key: object) -> bool:
+        name = self._member_key(key)
+        if name is not None:
+            return name in self._members
+        return Message.__contains__(self, key)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild_aggregate, (type(self), self.header_pairs(), self.events))
@@ -131,7 +315,8 @@ def _rebuild_aggregate(
     cls: type[Aggregate], pairs: list[tuple[str, str]], events: list[Message]
 ) -> Aggregate:
     aggregate = cls(pairs)
-    aggregate.events = events
+    for event in events:
+        aggregate._aggregate(event)
     return aggregate
 
 

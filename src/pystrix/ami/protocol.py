@@ -263,6 +263,19 @@ class MessageParser:
             raise MessageTooLargeError(size, self.max_message_size)
 
 
+def _opens_list(pending: PendingAction, response: Message) -> bool:
+    """Whether ``response`` begins the event list of ``pending`` (which follows lists)."""
+    marker = response.get("EventList")
+    if marker is not None:
+        return marker.lower() == "start"
+    # Asterisk 11 and older answer some lists (QueueStatus, SIPpeers) without the header:
+    # a request that knows its list's final event takes a success as the list's start.
+    if not pending.finalisers:
+        return False
+    value = (response.get("Response") or "").lower()
+    return value not in ("error", "failure", "fail")
+
+
 def _holds_follows(buffer: bytearray, start: int) -> bool:
     """Whether a legacy ``Response: Follows`` may begin at or after ``start``."""
     # The cheap finds rule it out in almost every read; the regex confirms.
@@ -540,21 +553,30 @@ class PendingAction:
     ``response`` is set when the response arrives; ``events`` collects the list items of
     a list action; ``done`` turns true when nothing more is awaited (or ``error`` is set
     because the connection failed).  ``waker`` and ``context`` belong to the front-end.
+
+    ``aggregates`` are the :class:`~pystrix.ami.events.Aggregate` classes to build when
+    the list ends, and ``finalisers`` the lower-cased names of the events that end it
+    (besides any event carrying ``EventList: Complete``).  With finalisers, a successful
+    response opens the list even without ``EventList: start``, as Asterisk 11 and older
+    answer some lists (``QueueStatus``).
     """
 
     __slots__ = (
         "action",
         "action_id",
         "aggregate_name",
+        "aggregates",
         "collect_events",
         "complete_event",
         "context",
         "done",
         "error",
         "events",
+        "finalisers",
         "list_open",
         "payload",
         "response",
+        "tracks_list",
         "waker",
     )
 
@@ -566,12 +588,18 @@ class PendingAction:
         collect_events: bool,
         aggregate_name: str | None,
         context: Any,
+        aggregates: tuple[type[Aggregate], ...] = (),
+        finalisers: frozenset[str] = frozenset(),
     ) -> None:
         self.action = action
         self.action_id = action_id
         self.payload = payload
         self.collect_events = collect_events
         self.aggregate_name = aggregate_name
+        self.aggregates = aggregates
+        self.finalisers = finalisers
+        #: Whether a list answering this action is followed at all.
+        self.tracks_list = collect_events or aggregate_name is not None
         self.context = context
         self.response: Message | None = None
         self.events: list[Message] = []
@@ -665,13 +693,17 @@ class ClientProtocol:
         collect_events: bool = False,
         aggregate: bool = False,
         context: Any = None,
+        aggregates: tuple[type[Aggregate], ...] = (),
+        finalisers: frozenset[str] = frozenset(),
     ) -> PendingAction:
         """Register an action and encode it; write the returned ``payload``.
 
         ``collect_events`` keeps the action's event list (``EventList: start`` ... the
         closing ``Complete`` event) in the pending action instead of dispatching it, and
-        holds ``done`` back until the list ends.  ``aggregate`` also builds an
-        ``<Action>_Aggregate`` event when the list ends.  Raises
+        holds ``done`` back until the list ends.  ``aggregate`` also builds an aggregate
+        event when the list ends: one of each class in ``aggregates``, or an
+        ``<Action>_Aggregate`` if none is given.  ``finalisers`` (lower-cased event names)
+        end the list too, and let it open without ``EventList: start``.  Raises
         :class:`~pystrix.ami.errors.InvalidHeaderError` (nothing registered) for a header
         that cannot be sent, and :class:`ValueError` for an ActionID already in use.
         """
@@ -692,6 +724,8 @@ class ClientProtocol:
             collect_events,
             f"{action}_Aggregate" if aggregate else None,
             context,
+            aggregates if aggregate else (),
+            finalisers,
         )
         waiting[action_id] = pending
         return pending
@@ -771,9 +805,7 @@ class ClientProtocol:
             pending.response = message
             if (dict.get(message, "Response") or message.get("Response")) == "Goodbye":
                 self.logged_off = True
-            if (pending.collect_events or pending.aggregate_name) and (
-                message.get("EventList") or ""
-            ).lower() == "start":
+            if pending.tracks_list and _opens_list(pending, message):
                 pending.list_open = True
                 lists[action_id] = pending
                 if not pending.collect_events:
@@ -787,7 +819,9 @@ class ClientProtocol:
     def _list_item(
         self, pending: PendingAction, event: Event, dispatch: list[Any], wake: list[Any]
     ) -> None:
-        ends = (event.get("EventList") or "").lower() == "complete"
+        ends = (event.get("EventList") or "").lower() == "complete" or (
+            event.name.lower() in pending.finalisers
+        )
         if not ends:
             pending.events.append(event)
             if not pending.collect_events:
@@ -799,21 +833,20 @@ class ClientProtocol:
         if not pending.collect_events:
             dispatch.append(event)
         if pending.aggregate_name:
-            dispatch.append(self._aggregate(pending, event))
+            dispatch.extend(self._aggregate(pending, event))
         if pending.collect_events:
             pending.done = True
             self._pending.pop(pending.action_id, None)
             wake.append(pending)
 
     @staticmethod
-    def _aggregate(pending: PendingAction, complete: Event) -> Aggregate:
+    def _aggregate(pending: PendingAction, complete: Event) -> list[Aggregate]:
         name = pending.aggregate_name or ""
-        pairs = [("Event", name)]
-        pairs.extend((k, v) for k, v in complete.header_pairs() if k.lower() != "event")
-        cls = event_class_for(name)
-        aggregate = (cls if issubclass(cls, Aggregate) else Aggregate)(pairs)
-        aggregate.events = list(pending.events)
-        return aggregate
+        classes = pending.aggregates
+        if not classes:
+            found = event_class_for(name)
+            classes = (found if issubclass(found, Aggregate) else Aggregate,)
+        return [cls.collect(pending.action_id, pending.events, complete, name) for cls in classes]
 
     def receive_eof(self) -> list[PendingAction]:
         """The server closed the connection: end and return every pending action."""

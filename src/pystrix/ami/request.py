@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from .events import Event
+from .events import Aggregate, Event
 from .message import Message
 
 __all__ = ["Request", "Response", "ResponseEvents", "is_success"]
@@ -40,6 +40,18 @@ class Request(dict[str, Any]):
     synchronous: bool = False
     aggregate: bool = False
 
+    # pystrix 1.x's declaration of what a list action answers, for a program's own request
+    # classes (the catalog's classes derive them from ``list_events``/``list_complete``).
+    #: The :class:`~pystrix.ami.events.Aggregate` classes built when ``aggregate`` is true.
+    _aggregates: tuple[type[Aggregate], ...] = ()
+    #: Event classes a synchronous request collects in lists (``events[cls]`` is a list).
+    _synchronous_events_list: tuple[type[Event], ...] = ()
+    #: Event classes it collects once each (``events[cls]`` is the event or ``None``).
+    _synchronous_events_unique: tuple[type[Event], ...] = ()
+    #: Event classes that end its list (``events[cls]`` is the event or ``None``); the
+    #: request is complete when they have come, ``EventList`` header or not.
+    _synchronous_events_finalising: tuple[type[Event], ...] = ()
+
     def __init__(self, action: str) -> None:
         super().__init__()
         self["Action"] = action
@@ -65,6 +77,38 @@ class Request(dict[str, Any]):
         """
         return response
 
+    def get_aggregate_classes(self) -> tuple[type[Aggregate], ...]:
+        """The aggregate classes this request asks for when ``aggregate`` is true (1.x)."""
+        return tuple(self._aggregates)
+
+    def get_synchronous_classes(
+        self,
+    ) -> tuple[tuple[type[Event], ...], tuple[type[Event], ...], tuple[type[Event], ...]]:
+        """``(unique, list, finalising)`` event classes of a synchronous request (1.x)."""
+        return (
+            tuple(self._synchronous_events_unique),
+            tuple(self._synchronous_events_list),
+            tuple(self._synchronous_events_finalising),
+        )
+
+    def build_request(
+        self, action_id: str | None, id_generator: Any = None, **kwargs: Any
+    ) -> tuple[str, str]:
+        """The request as text and the ActionID it carries (the pystrix 1.x method).
+
+        ``action_id`` wins, then the request's own ``ActionID``, then ``id_generator()``.
+        ``kwargs`` are extra headers.  The Manager does not call this: it is for programs
+        that log or inspect what would be sent.
+        """
+        from .protocol import serialize_action  # the protocol module imports this one
+
+        chosen = action_id or self.get("ActionID") or kwargs.pop("ActionID", None)
+        if chosen is None and id_generator is not None:
+            chosen = id_generator()
+        headers = [*self.header_pairs(), *kwargs.items()]
+        text = serialize_action(self.action, headers, None if chosen is None else str(chosen))
+        return text.decode(), str(chosen)
+
     def build_result(self, response: Message, events: list[Message]) -> Any:
         """The ``result`` of ``send_action``: by default :meth:`process_response`.
 
@@ -78,13 +122,17 @@ class Request(dict[str, Any]):
 _Request = Request
 
 
-class ResponseEvents(dict[Any, list[Message]]):
+class ResponseEvents(dict[Any, Any]):
     """The events of a synchronous request's list, keyed by event name and by class.
 
-    ``events["CoreShowChannel"]`` and ``events[core_events.CoreShowChannel]`` are the
-    same list, in the order received; the closing ``...Complete`` event is there too.
-    A name or class the list did not contain gives an empty list with ``.get(key, [])``.
-    ``in_order`` holds every event once, in arrival order.
+    As in pystrix 1.x, the request's declared classes are always there: each list-type
+    class (``_synchronous_events_list``; a catalogued action's ``list_events``) maps to a
+    list, empty when none came, and each unique or finalising class (the closing
+    ``...Complete`` event) to the event itself or ``None``.  So
+    ``events[core_events.CoreShowChannel]`` and ``events["CoreShowChannel"]`` are the same
+    list, and ``events["CoreShowChannelsComplete"]`` is one event.  Any other event of the
+    list is kept in a list under its name and class.  ``in_order`` holds every event once,
+    in arrival order.
     """
 
     in_order: list[Message]
@@ -94,16 +142,37 @@ class ResponseEvents(dict[Any, list[Message]]):
         self.in_order = []
 
     @classmethod
-    def from_events(cls, events: list[Message]) -> ResponseEvents:
-        """Index ``events`` by name and by class."""
+    def from_events(cls, events: list[Message], request: Request | None = None) -> ResponseEvents:
+        """Index ``events`` by name and by class; with a synchronous ``request``, its
+        declared classes first, as described above."""
         indexed = dict.__new__(cls)  # no __init__ calls: most requests have no list
         indexed.in_order = list(events)
+        single: set[str] = set()
+        if request is not None and request.synchronous:
+            unique, listed, finalising = request.get_synchronous_classes()
+            for declared in listed:
+                indexed[declared] = indexed[_event_key(declared)] = []
+            for declared in (*unique, *finalising):
+                indexed[declared] = indexed[_event_key(declared)] = None
+                single.add(_event_key(declared).lower())
         for event in events:
-            indexed.setdefault(event.name, []).append(event)
+            name = event.name
             kind = type(event)
+            if name.lower() in single:
+                for key in (name, _event_key(kind), kind):
+                    if key in indexed:
+                        indexed[key] = event
+                continue
+            indexed.setdefault(name, []).append(event)
             if kind is not Event and kind is not Message:
-                indexed.setdefault(kind, []).append(event)
+                found = indexed.setdefault(kind, [])
+                if found is not indexed[name]:
+                    found.append(event)
         return indexed
+
+
+def _event_key(kind: type[Message]) -> str:
+    return kind.event_name or kind.__name__
 
 
 class Response(NamedTuple):

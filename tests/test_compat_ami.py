@@ -1,0 +1,378 @@
+"""Programs written for pystrix 1.x, in the idioms they use, run on both Managers.
+
+Each test is a small program of the kind published for pystrix 1.x (a dialer's channel
+poller, a call-centre queue board, ...), written anew here: its own ``_Request`` and
+``_Aggregate`` subclasses, synchronous lists read through 1.x's pre-filled ``events``,
+ActionIDs chosen by the program, callbacks in registration order.  They run against the
+simulator, or a scripted peer that answers as Asterisk 11 did, over real sockets.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from managers import FLAVORS, make
+from pystrix.ami import core, core_events, generic_transforms
+from pystrix.ami.ami import (
+    EVENT_GENERIC,
+    KEY_ACTION,
+    KEY_ACTIONID,
+    KEY_EVENT,
+    KEY_RESPONSE,
+    RESPONSE_GENERIC,
+    Manager,
+    ManagerError,
+    ManagerSocketError,
+    _Aggregate,
+    _Event,
+    _Message,
+    _Request,
+)
+from pystrix.testing import AsteriskSimulator
+from scripted_server import Peer, ScriptedServer
+
+GUARD = 10  # seconds: a hang guard only, never a measurement
+
+
+@pytest.fixture
+def simulator() -> Iterator[AsteriskSimulator]:
+    with AsteriskSimulator(auth_failure_delay=0.01, time_scale=0.02) as running:
+        yield running
+
+
+@pytest.fixture(params=FLAVORS)
+def flavor(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def _logged_in(flavor: str, simulator: AsteriskSimulator) -> Any:
+    manager = make(flavor)
+    manager.connect(simulator.host, simulator.port)
+    challenge = manager.send_action(core.Challenge())
+    manager.send_action(core.Login("admin", "wordpass", challenge=challenge.result["Challenge"]))
+    return manager
+
+
+def _two_channels_up(manager: Any) -> None:
+    answered = threading.Event()
+    manager.register_callback(
+        "OriginateResponse", lambda event, _: answered.set() if event.get("Response") else None
+    )
+    assert manager.send_action(core.Originate_Application("Local/500@test", "Wait", "30"))
+    assert answered.wait(GUARD)
+
+
+class _Inbox:
+    """What a callback received, with a way to wait for it."""
+
+    def __init__(self) -> None:
+        self.items: list[Any] = []
+        self._changed = threading.Condition()
+
+    def __call__(self, event: Any, manager: Any) -> None:
+        with self._changed:
+            self.items.append(event)
+            self._changed.notify_all()
+
+    def wait_for(self, count: int = 1) -> bool:
+        with self._changed:
+            return self._changed.wait_for(lambda: len(self.items) >= count, GUARD)
+
+
+# -- a program's own aggregate and request classes (A1, A2) --------------------------------
+
+
+class ChannelBoard(_Aggregate):
+    """A dialer's view of the channels: the CoreShowChannel items, checked against the
+    count Asterisk gives, and the channel names kept on the side."""
+
+    _name = "ChannelBoard"
+    _aggregation_members = (core_events.CoreShowChannel,)
+    _aggregation_finalisers = (core_events.CoreShowChannelsComplete,)
+
+    def __init__(self, action_id: str) -> None:
+        _Aggregate.__init__(self, action_id)
+        self.channel_names: list[str] = []
+
+    def _aggregate(self, event: Any) -> None:
+        self.channel_names.append(event["Channel"])
+        _Aggregate._aggregate(self, event)
+
+
+class ShowChannels(_Request):
+    """CoreShowChannels as a 1.x program declares it itself."""
+
+    _aggregates = (ChannelBoard,)
+    _synchronous_events_list = (core_events.CoreShowChannel,)
+    _synchronous_events_finalising = (core_events.CoreShowChannelsComplete,)
+
+    def __init__(self) -> None:
+        _Request.__init__(self, "CoreShowChannels")
+
+
+class SetGlobal(_Request):
+    """A Setvar built header by header."""
+
+    def __init__(self, name: str, value: str) -> None:
+        _Request.__init__(self, "Setvar")
+        self["Variable"] = name
+        self["Value"] = value
+
+
+def test_the_1x_module_names_exist() -> None:
+    assert (KEY_ACTION, KEY_ACTIONID, KEY_EVENT, KEY_RESPONSE) == (
+        "Action",
+        "ActionID",
+        "Event",
+        "Response",
+    )
+    assert EVENT_GENERIC == "Generic Event" and RESPONSE_GENERIC == "Generic Response"
+    assert issubclass(ManagerSocketError, Exception) and issubclass(ManagerError, Exception)
+    assert issubclass(core_events.FullyBooted, _Event) and issubclass(_Event, _Message)
+    assert issubclass(core_events.CoreShowChannels_Aggregate, _Aggregate)
+    assert isinstance(core.Ping(), _Request)
+    assert Manager is __import__("pystrix.ami", fromlist=["Manager"]).Manager
+    # The catalogued classes carry 1.x's declarations, for programs that extend them.
+    assert core.QueueStatus._aggregates == (core_events.QueueStatus_Aggregate,)
+    assert core.QueueStatus._synchronous_events_finalising == (core_events.QueueStatusComplete,)
+    assert core_events.Status_Aggregate._aggregation_members == (core_events.Status,)
+    assert core_events.CoreShowChannels_Aggregate._name == "CoreShowChannels_Aggregate"
+
+
+def test_a_programs_own_request_is_sent_like_any_other(
+    flavor: str, simulator: AsteriskSimulator
+) -> None:
+    manager = _logged_in(flavor, simulator)
+    answer = manager.send_action(SetGlobal("DIALER_STATE", "running"))
+    assert answer is not None and answer.success
+    value = manager.send_action(core.Getvar("DIALER_STATE"))
+    assert value.result["Value"] == "running"
+
+
+def test_a_programs_own_aggregate_is_built_and_named_as_it_says(
+    flavor: str, simulator: AsteriskSimulator
+) -> None:
+    manager = _logged_in(flavor, simulator)
+    by_class, by_name = _Inbox(), _Inbox()
+    manager.register_callback(ChannelBoard, by_class)
+    manager.register_callback("ChannelBoard", by_name)
+    _two_channels_up(manager)
+    request = ShowChannels()
+    request.aggregate = True
+    answer = manager.send_action(request)
+    assert answer is not None and answer.success
+    assert by_class.wait_for() and by_name.wait_for()
+    board = by_class.items[0]
+    assert board is by_name.items[0]
+    assert type(board) is ChannelBoard
+    assert board.name == board._name == "ChannelBoard"
+    assert board.valid and board.error_message is None
+    assert board.action_id == answer.action_id
+    members = board[core_events.CoreShowChannel]
+    assert len(members) == 2 and members is board["CoreShowChannel"]
+    assert board.channel_names == [member["Channel"] for member in members]
+    assert board[core_events.CoreShowChannelsComplete]["ListItems"] == "2"
+    assert board["ListItems"] == "2"  # the closing event's headers, as before
+
+
+def test_the_catalogued_aggregate_indexes_by_class(
+    flavor: str, simulator: AsteriskSimulator
+) -> None:
+    manager = _logged_in(flavor, simulator)
+    aggregates = _Inbox()
+    manager.register_callback(core_events.CoreShowChannels_Aggregate, aggregates)
+    request = core.CoreShowChannels()
+    request.aggregate = True
+    manager.send_action(request)
+    assert aggregates.wait_for()
+    empty = aggregates.items[0]
+    assert empty[core_events.CoreShowChannel] == [] and empty.valid
+    assert empty[core_events.CoreShowChannelsComplete].name == "CoreShowChannelsComplete"
+
+
+# -- synchronous lists (A3) ------------------------------------------------------------------
+
+
+def test_synchronous_events_are_prefilled_as_in_1x(
+    flavor: str, simulator: AsteriskSimulator
+) -> None:
+    manager = _logged_in(flavor, simulator)
+    request = ShowChannels()
+    request.synchronous = True
+    empty = manager.send_action(request)
+    assert empty.events[core_events.CoreShowChannel] == []
+    assert empty.events["CoreShowChannel"] == []
+    assert empty.events[core_events.CoreShowChannelsComplete]["ListItems"] == "0"
+
+    _two_channels_up(manager)
+    listing = manager.send_action(core.CoreShowChannels(), action_id=None)
+    assert listing.events == {}  # not synchronous: the list went to callbacks
+    request = core.CoreShowChannels()
+    request.synchronous = True
+    busy = manager.send_action(request)
+    channels = busy.events[core_events.CoreShowChannel]
+    assert len(channels) == 2 and channels is busy.events["CoreShowChannel"]
+    complete = busy.events["CoreShowChannelsComplete"]
+    assert complete is busy.events[core_events.CoreShowChannelsComplete]
+    assert complete.get_int("ListItems") == len(channels)
+
+
+class QueueBoard(_Request):
+    """A call-centre wallboard's QueueStatus, with a unique event it expects at most once."""
+
+    _synchronous_events_list = (core_events.QueueMember, core_events.QueueEntry)
+    _synchronous_events_unique = (core_events.QueueParams,)
+    _synchronous_events_finalising = (core_events.QueueStatusComplete,)
+
+    def __init__(self, queue: str) -> None:
+        _Request.__init__(self, "QueueStatus")
+        self["Queue"] = queue
+
+
+def _asterisk_11_queue_status(peer: Peer) -> None:
+    """QueueStatus as Asterisk 11 answers it: no EventList header anywhere."""
+    while True:
+        message = peer.read_message()
+        if message is None:
+            return
+        action_id = message.action_id
+        if message.name != "QueueStatus":
+            peer.answer(message, "")
+            continue
+        peer.send(
+            f"Response: Success\r\nActionID: {action_id}\r\n"
+            "Message: Queue status will follow\r\n\r\n"
+            "Event: QueueParams\r\nQueue: sales\r\nMax: 0\r\nCalls: 1\r\n"
+            f"ActionID: {action_id}\r\n\r\n"
+            f"Event: QueueMember\r\nQueue: sales\r\nName: SIP/1000\r\nStatus: 1\r\n"
+            f"ActionID: {action_id}\r\n\r\n"
+            f"Event: QueueMember\r\nQueue: sales\r\nName: SIP/1001\r\nStatus: 5\r\n"
+            f"ActionID: {action_id}\r\n\r\n"
+            f"Event: QueueEntry\r\nQueue: sales\r\nPosition: 1\r\nChannel: SIP/trunk-01\r\n"
+            f"ActionID: {action_id}\r\n\r\n"
+            f"Event: QueueStatusComplete\r\nActionID: {action_id}\r\n\r\n"
+        )
+
+
+def test_lists_without_eventlist_headers_end_at_their_finaliser(flavor: str) -> None:
+    manager = make(flavor)
+    with ScriptedServer(
+        _asterisk_11_queue_status, banner=b"Asterisk Call Manager/1.3\r\n"
+    ) as server:
+        manager.connect(server.host, server.port)
+        board = QueueBoard("sales")
+        board.synchronous = True
+        answer = manager.send_action(board)
+        assert answer is not None and not answer.events_timeout
+        assert [m["Name"] for m in answer.events[core_events.QueueMember]] == [
+            "SIP/1000",
+            "SIP/1001",
+        ]
+        assert len(answer.events["QueueEntry"]) == 1
+        assert answer.events[core_events.QueueParams]["Calls"] == "1"
+        assert answer.events["QueueStatusComplete"].action_id == answer.action_id
+
+        aggregates = _Inbox()
+        manager.register_callback(core_events.QueueStatus_Aggregate, aggregates)
+        catalogued = core.QueueStatus("sales")
+        catalogued.aggregate = True
+        manager.send_action(catalogued)
+        assert aggregates.wait_for()
+        aggregate = aggregates.items[0]
+        assert len(aggregate[core_events.QueueMember]) == 2
+        assert len(aggregate.events) == 4
+        # And the connection goes on: the next answer is matched as usual.
+        assert manager.send_action(core.Ping()).success
+
+
+# -- ActionIDs chosen by the program (A5) ----------------------------------------------------
+
+
+def test_an_action_id_set_on_the_request_is_used(flavor: str) -> None:
+    seen: list[str] = []
+
+    def echo(peer: Peer) -> None:
+        while (message := peer.read_message()) is not None:
+            seen.append(str(message.action_id))
+            peer.answer(message, "Ping: Pong\r\n")
+
+    manager = make(flavor)
+    with ScriptedServer(echo) as server:
+        manager.connect(server.host, server.port)
+        ping = core.Ping()
+        ping["ActionID"] = "dialer-7"
+        first = manager.send_action(ping)
+        assert first.action_id == "dialer-7" and first.response.action_id == "dialer-7"
+        second = manager.send_action(core.Ping(), action_id="given")
+        mine = core.Ping()
+        mine["ActionID"] = "mine"
+        third = manager.send_action(mine, action_id="wins")
+        fourth = manager.send_action(core.Ping(), ActionID="as-keyword")
+        assert (second.action_id, third.action_id, fourth.action_id) == (
+            "given",
+            "wins",
+            "as-keyword",
+        )
+    assert seen == ["dialer-7", "given", "wins", "as-keyword"]
+
+
+# -- callbacks in registration order (A7) ----------------------------------------------------
+
+
+def test_callbacks_run_in_registration_order_whatever_the_qualifier(
+    flavor: str, simulator: AsteriskSimulator
+) -> None:
+    order: list[str] = []
+    done = threading.Event()
+    manager = make(flavor)
+
+    def recorder(label: str) -> Any:
+        def callback(event: Any, _: Any) -> None:
+            if event.name == "FullyBooted":
+                order.append(label)
+                if label == "last":
+                    done.set()
+
+        return callback
+
+    manager.register_callback("", recorder("everything"))
+    manager.register_callback(core_events.FullyBooted, recorder("class"))
+    manager.register_callback(re.compile("Fully"), recorder("pattern"))
+    manager.register_callback("FullyBooted", recorder("name"))
+    manager.register_callback("", recorder("last"))
+    manager.connect(simulator.host, simulator.port)
+    manager.send_action(core.Login("admin", "wordpass"))
+    assert done.wait(GUARD)
+    assert order == ["everything", "class", "pattern", "name", "last"]
+
+
+# -- generic_transforms ----------------------------------------------------------------------
+
+
+def test_generic_transforms_convert_in_place() -> None:
+    peer = {"ACL": "Y", "Dynamic": "N", "Port": "5060", "Bitrate": "384 kbps", "Gain": "1.5"}
+    generic_transforms.to_bool(peer, ("ACL", "Dynamic", "Missing"), truth_value="Y")
+    generic_transforms.to_int(peer, ("Port", "Bitrate", "Absent"), -1)
+    generic_transforms.to_float(peer, ("Gain",), -1.0)
+    assert peer == {
+        "ACL": True,
+        "Dynamic": False,
+        "Missing": False,
+        "Port": 5060,
+        "Bitrate": -1,
+        "Absent": -1,
+        "Gain": 1.5,
+    }
+    plain = {"A": "anything", "B": ""}
+    generic_transforms.to_bool(plain, ("A", "B"))
+    assert plain == {"A": True, "B": False}
+    reason = {"Reason": 4}
+    generic_transforms.add_result(reason, "Reason", core.ORIGINATE_RESULT_MAP)
+    assert reason["Result"] == core.ORIGINATE_RESULT_MAP[4]
+    assert generic_transforms.bytes_to_string(b"caf\xc3\xa9") == "café"
+    assert generic_transforms.string_to_bytes("café") == b"caf\xc3\xa9"
