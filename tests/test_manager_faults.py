@@ -177,6 +177,32 @@ def test_legacy_command_output_arrives_as_data(manager: Manager) -> None:
         ]
 
 
+def test_legacy_command_output_without_its_end_marker_does_not_stall(manager: Manager) -> None:
+    """A Response: Follows block that lost its --END COMMAND-- ends at the next message (an
+    event here): the command gets its output and the next request its answer."""
+    lost_marker = (
+        "Response: Follows\r\nPrivilege: Command\r\nActionID: {action_id}\r\n"
+        "Asterisk 13.38.3 built by root\n\r\n"
+        "Event: FullyBooted\r\nStatus: Fully Booted\r\n\r\n"
+    )
+
+    def script(peer: Peer) -> None:
+        command = peer.read_message()
+        assert command is not None
+        peer.send(lost_marker.replace("{action_id}", str(command.action_id)))
+        ping = peer.read_message()
+        assert ping is not None
+        peer.answer(ping, "Ping: Pong\r\n")
+        peer.read_message()
+
+    with ScriptedServer(script) as server:
+        manager.connect(server.host, server.port)
+        answer = manager.send_action(core.Command("core show version"))
+        assert answer is not None and answer.result.data == ["Asterisk 13.38.3 built by root"]
+        pong = manager.send_action(core.Ping())
+        assert pong is not None and pong.response["Ping"] == "Pong"
+
+
 def test_send_action_before_connect_and_after_close(flavor: str) -> None:
     manager = make(flavor)
     with pytest.raises(ManagerSocketError):

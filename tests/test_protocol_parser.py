@@ -510,6 +510,33 @@ def test_legacy_block_waits_for_its_end_marker() -> None:
     assert message.data == ["one", "", "two"]
 
 
+def test_legacy_block_without_its_end_marker_ends_at_the_next_message() -> None:
+    """A Follows block that never sees --END COMMAND-- ends where an empty line is
+    followed by a new message, so the connection goes on instead of stalling."""
+    lost_marker = b"Response: Follows\r\nPrivilege: Command\r\nActionID: c1\r\none\n\ntwo\n"
+    data = (
+        lost_marker
+        + b"\r\n"
+        + PING
+        + b"Event: FullyBooted\r\nStatus: Fully Booted\r\n\r\n"
+        + legacy_command(b"three\n")
+    )
+    fed = feed_splits(data)
+    assert [m.name for m in fed.messages] == ["Follows", "Success", "FullyBooted", "Follows"]
+    assert fed.messages[0].data == ["one", "", "two"]
+    assert fed.messages[0].action_id == "c1"
+    assert fed.messages[3].data == ["three"]
+    assert fed.buffered == 0
+
+
+def test_legacy_block_without_its_end_marker_before_an_event() -> None:
+    data = b"Response: Follows\r\nActionID: c2\r\nno marker\n\nEvent: Hangup\r\nCause: 16\r\n\r\n"
+    fed = feed_both(data)
+    assert [m.name for m in fed.messages] == ["Follows", "Hangup"]
+    assert fed.messages[0].data == ["no marker"]
+    assert fed.messages[1]["Cause"] == "16"
+
+
 # -- event typing ----------------------------------------------------------------------------
 
 

@@ -50,6 +50,9 @@ _FOLLOWS = b"response: follows"
 # rest is raw command output, which may itself contain colons.
 _FOLLOWS_HEADERS = frozenset({"response", "privilege", "actionid", "message"})
 _FOLLOWS_ANYWHERE = re.compile(rb"(?i)response:[ \t]{0,16}follows")
+# Where a legacy block without its marker ends: an empty line, then a new message's first
+# header (the match ends before that header).
+_FOLLOWS_CUT = re.compile(rb"\r?\n\r?\n(?=(?i:response|event): )")
 
 
 def parse_version(banner: str | None) -> str | None:
@@ -231,9 +234,25 @@ class MessageParser:
                     end_mark = position + self._follows_end
                 else:
                     end_mark = buffer.find(_END_COMMAND, max(position, scan_from - 16))
-                    if end_mark < 0:
-                        self._follows_pending = True  # the next read goes on with this block
-                        break
+                # A block that lost its --END COMMAND-- ends where an empty line is
+                # followed by the start of a new message, rather than swallowing every
+                # message after it until the size limit.
+                cut = _FOLLOWS_CUT.search(
+                    buffer,
+                    max(position, scan_from - 24),
+                    end_mark if end_mark >= 0 else len(buffer),
+                )
+                if cut is not None:
+                    if cut.start() - position > limit:
+                        raise MessageTooLargeError(cut.start() - position, limit)
+                    messages.append(_build_follows(bytes(buffer[position : cut.start()])))
+                    self._follows_end = None
+                    position = cut.end()
+                    scan_from = position
+                    continue
+                if end_mark < 0:
+                    self._follows_pending = True  # the next read goes on with this block
+                    break
                 match = search(buffer, end_mark)
                 if match is None:
                     self._follows_pending = True
