@@ -73,6 +73,6 @@ def test_demo_includes_a_fastagi_call() -> None:
     out = io.StringIO()
     assert run_demo(out) == 0
     text = out.getvalue()
-    assert "FastAGI call for Local/300@test-0000000c;2: path 'hello', args ['demo']" in text
+    assert "FastAGI call for Local/300@test-0000000c;2: path 'hello', args ('demo',)" in text
     assert "GET VARIABLE FOO -> 'from-originate'" in text
     assert "call ended by the server" in text

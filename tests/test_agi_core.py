@@ -129,11 +129,18 @@ def test_typed_results_from_the_simulated_channel() -> None:
     assert run(core.GetVariable("NOPE")) is None
     assert run(core.GetFullVariable("${FOO}-${CHANNEL(exten)}")) == "from-originate-300"
     assert run(core.StreamFile("beep", "12"), SimulatedChannel(digits=["2"])) == ("2", 1000)
-    assert run(core.StreamFile("beep", "12"), SimulatedChannel(digits=["5"])) == (None, 2000)
-    with pytest.raises(AGIResultHangup):
+    assert run(core.StreamFile("beep", "12"), SimulatedChannel(digits=["5"])) is None
+    with pytest.raises(AGIAppError):
         run(core.StreamFile("no-such-file"))
-    assert run(core.ControlStreamFile("beep")) == (None, 2000)
-    assert run(core.GetOption("beep", "", 100), SimulatedChannel(digits=["7"])) == ("7", 1000)
+    assert run(core.ControlStreamFile("beep")) is None
+    pressed = run(core.ControlStreamFile("beep", "#"), SimulatedChannel(digits=["#"]))
+    assert pressed == "#" and isinstance(pressed, str) and pressed.endpos == 1000
+    with pytest.raises(AGIAppError):
+        run(core.ControlStreamFile("no-such-file"))
+    assert run(core.GetOption("beep", "7", 100), SimulatedChannel(digits=["7"])) == ("7", 1000)
+    # Asterisk answers 0 for a key after playback that is not an escape digit.
+    assert run(core.GetOption("beep", "", 100), SimulatedChannel(digits=["7"])) is None
+    assert run(core.GetOption("beep", "1", 100)) is None
     assert run(core.GetData("beep", 100, 4), SimulatedChannel(digits=list("12#"))) == ("12", False)
     assert run(core.GetData("beep", 100, 4)) == ("", True)
     assert run(core.WaitForDigit(100), SimulatedChannel(digits=["*"])) == "*"
@@ -148,7 +155,7 @@ def test_typed_results_from_the_simulated_channel() -> None:
         False,
     )
     assert run(core.RecordFile("r")) == (None, 8000, True)
-    assert run(core.Exec("Wait", ["1"])) == 0
+    assert run(core.Exec("Wait", ["1"])) == "0"
     with pytest.raises(AGIAppError):
         run(core.Exec("NoSuchApp"))
     assert run(core.Gosub("c", "s", 1)) is None
@@ -203,7 +210,16 @@ def test_literal_replies() -> None:
         core.TDDMode("on").interpret(parse_reply(["200 result=0"]))
     with pytest.raises(AGIAppError):
         core.Hangup("SIP/x").interpret(parse_reply(["200 result=-1"]))
-    assert core.Exec("Dial").interpret(parse_reply(["200 result=-1"])) == -1
+    # EXEC gives the application's value as text (pystrix 1.x); -1 and -2 are failures.
+    assert core.Exec("Dial").interpret(parse_reply(["200 result=0"])) == "0"
+    assert core.Exec("Dial").interpret(parse_reply(["200 result=3"])) == "3"
+    with pytest.raises(AGIAppError):
+        core.Exec("Dial").interpret(parse_reply(["200 result=-1"]))
+    with pytest.raises(AGIAppError, match="no such application"):
+        core.Exec("Nope").interpret(parse_reply(["200 result=-2"]))
+    # Older Asterisk wrote "result=0 (hangup)" for a hang-up while recording.
+    with pytest.raises(AGIResultHangup):
+        core.RecordFile("r").interpret(parse_reply(["200 result=0 (hangup) endpos=10"]))
     with pytest.raises(AGIAppError):
         core.ChannelStatus().interpret(parse_reply(["200 result=42"]))
 
@@ -265,4 +281,6 @@ def test_hangup_at_then_dead_channel() -> None:
     lines = responder.respond("WAIT FOR DIGIT 10")
     assert lines is not None
     with pytest.raises(AGIDeadChannelError):
+        core.WaitForDigit(10).interpret(parse_reply(lines))
+    with pytest.raises(AGIResultHangup):  # the same 511, caught the hang-up way
         core.WaitForDigit(10).interpret(parse_reply(lines))

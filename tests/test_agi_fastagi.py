@@ -18,6 +18,7 @@ import pytest
 from agi_servers import BLOCK, RunningServer, running_server
 from pystrix.agi import core
 from pystrix.agi.errors import (
+    AGIAppError,
     AGIDeadChannelError,
     AGIHangup,
     AGIInvalidArgumentError,
@@ -29,7 +30,13 @@ from pystrix.agi.errors import (
     AGIUsageError,
 )
 from pystrix.agi.protocol import Action
-from pystrix.testing.agi import SimulatedChannel, fastagi_call, fastagi_calls
+from pystrix.testing.agi import (
+    DEAD_CHANNEL,
+    ChannelResponder,
+    SimulatedChannel,
+    fastagi_call,
+    fastagi_calls,
+)
 from transcripts import load
 
 SAFETY = 10.0  # seconds before a broken test gives up instead of hanging
@@ -67,11 +74,11 @@ def transcript_scenario(outcomes: list[Any]) -> Any:
         ):
             try:
                 outcomes.append((yield action))
-            except (AGIResultHangup, AGIInvalidCommandError, AGIUsageError) as exc:
-                outcomes.append(type(exc))
             except AGIDeadChannelError as exc:
                 outcomes.append(type(exc))
                 outcomes.append(agi.hungup)
+            except (AGIAppError, AGIInvalidCommandError, AGIUsageError) as exc:
+                outcomes.append(type(exc))
 
     return scenario
 
@@ -82,12 +89,12 @@ def test_transcript_call_through_the_simulator(server: RunningServer) -> None:
     record = call(server, "hello")
     assert record.ended_by == "server"
     assert outcomes == [
-        ([], {}, "hello", "hello"),
+        ((), {}, "hello", "hello"),
         None,
         "from-originate",
         "Local/300@test-0000000c;2",
         None,
-        AGIResultHangup,
+        AGIAppError,  # 200 result=-1 endpos=0: the file is missing, the channel is up
         None,
         AGIInvalidCommandError,
         AGIUsageError,
@@ -122,9 +129,9 @@ def test_arguments_query_and_handler_selection(server: RunningServer) -> None:
     call(server, "demo", args=["z"])
     call(server, "other", args=["y"])
     assert seen == [
-        ("demo2", ["one", "two words"], {"a": ["1", "2"], "b": [""]}, "demo2/x", "one"),
-        ("demo", ["z"], {}, "demo", "z"),
-        ("default", ["y"], {}, "other", "y"),
+        ("demo2", ("one", "two words"), {"a": ["1", "2"], "b": [""]}, "demo2/x", "one"),
+        ("demo", ("z",), {}, "demo", "z"),
+        ("default", ("y",), {}, "other", "y"),
     ]
 
 
@@ -140,14 +147,24 @@ def test_register_unregister_clear(server: RunningServer) -> None:
     def handler(*args: Any) -> None:
         return None
 
+    def default(*args: Any) -> None:
+        return None
+
+    # pystrix 1.x: get_script_handler(path) -> (handler, match); (default, None) otherwise.
     target.register_script_handler("a", handler)
-    target.register_script_handler(None, handler)
-    assert target.get_script_handler("abc")[2] is handler
+    target.register_script_handler(None, default)
+    found, match = target.get_script_handler("abc")
+    assert found is handler and match is not None and match.group(0) == "a"
+    assert target.get_script_handler("xyz") == (default, None)
     assert target.unregister_script_handler("a") is True
     assert target.unregister_script_handler("a") is False
-    assert target.get_script_handler("abc")[:2] == (None, None)
+    assert target.get_script_handler("abc") == (default, None)
+    # Clearing keeps the default handler (1.x); registering None as it removes it.
+    target.register_script_handler("a", handler)
     target.clear_script_handlers()
-    assert target.get_script_handler("abc") == (None, None, None)
+    assert target.get_script_handler("abc") == (default, None)
+    target.register_script_handler(None, None)
+    assert target.get_script_handler("abc") == (None, None)
 
 
 # -- faults ----------------------------------------------------------------------------------
@@ -160,17 +177,21 @@ def test_hangup_mid_command_then_server_keeps_serving(server: RunningServer) -> 
         yield core.Answer()
         try:
             yield core.StreamFile("tt-monkeys", "#")
-        except AGIHangup as exc:
+        except AGIAppError as exc:  # Asterisk's -1: no proof of a hang-up yet
+            caught.append(type(exc))
+        try:
+            yield core.StreamFile("tt-monkeys", "#")
+        except AGIHangup as exc:  # the 511 is
             caught.append(type(exc))
             raise
 
     server.register("hello", scenario)
     record = call(server, channel=SimulatedChannel(hangup_at=2))
-    assert caught == [AGIResultHangup]
+    assert caught == [AGIAppError, AGIDeadChannelError]
     assert record.ended_by == "server"  # the server closed the socket
-    assert record.replies[-1] == ["200 result=-1 endpos=0", "HANGUP"]
+    assert record.replies[-2:] == [["200 result=-1 endpos=0", "HANGUP"], [DEAD_CHANNEL]]
     again = call(server)
-    assert again.ended_by == "server" and len(again.commands) == 2 and len(caught) == 1
+    assert again.ended_by == "server" and len(again.commands) == 3 and len(caught) == 2
 
 
 def test_connection_drop_mid_command(server: RunningServer) -> None:
@@ -375,8 +396,8 @@ def test_pystrix_1x_style_handler_runs_unchanged() -> None:
             log.append((dtmf_character, offset))
         try:
             agi.execute(pystrix.agi.core.StreamFile("missing"))
-        except pystrix.agi.AGIResultHangup:
-            log.append("hangup-or-missing")
+        except pystrix.agi.AGIAppError:
+            log.append("missing")
         log.append(agi.get_environment()["agi_channel"])
         agi.execute(pystrix.agi.core.Hangup())
 
@@ -391,7 +412,7 @@ def test_pystrix_1x_style_handler_runs_unchanged() -> None:
         fagi.shutdown()
         fagi.server_close()
         thread.join()
-    assert log == [("2", 6000), "hangup-or-missing", "Local/300@test-0000000c;2"]
+    assert log == [("2", 6000), "missing", "Local/300@test-0000000c;2"]
     assert channel.variables["ok"] == "AGI Ricks" and channel.hungup
     assert record.commands[-1] == "HANGUP"
 
@@ -417,3 +438,205 @@ def test_asyncio_handler_written_directly() -> None:
         return got
 
     assert asyncio.run(main()) == ["from-originate", "Local/300@test-0000000c;2", "server"]
+
+
+# -- replies: interim lines, playback results, failures and hang-ups ----------------------------
+
+
+def test_gosub_interim_reply_keeps_replies_in_step(server: RunningServer) -> None:
+    seen: list[Any] = []
+
+    def scenario(agi: Any, *_: Any) -> Generator[Any]:
+        seen.append((yield core.Gosub("sub", "s", 1)))
+        seen.append((yield core.GetVariable("FOO")))
+        seen.append((yield core.ChannelStatus()))
+
+    server.register("hello", scenario)
+    record = call(server)
+    # The simulated Asterisk, like the real one, says "100 ... Trying..." first.
+    assert record.replies[0] == ["100 result=0 Trying...", "200 result=0 Gosub complete"]
+    assert seen == [None, "from-originate", core.CHANNEL_ALERTING]
+
+
+def test_playback_results_are_none_or_the_key(server: RunningServer) -> None:
+    seen: list[Any] = []
+
+    def scenario(agi: Any, *_: Any) -> Generator[Any]:
+        seen.append((yield core.StreamFile("beep", "12")))  # "#" does not stop it: None
+        seen.append((yield core.GetOption("beep", "#", 100)))  # "#": key and endpos
+        pressed = yield core.ControlStreamFile("demo-congrats", "*")
+        seen.append((pressed, pressed.endpos))  # 1.x: the key as a str
+        seen.append((yield core.ControlStreamFile("beep", "*")))
+        seen.append((yield core.SayDigits("123", "9")))  # 1.x: the key or None
+        seen.append((yield core.SayNumber(42, "9")))
+        seen.append((yield core.StreamFile("hello-world", "12")))
+        seen.append((yield core.GetOption("beep", "#", 100)))  # "5" after it: not an escape
+        seen.append((yield core.SayAlpha("abc", "9")))
+        seen.append((yield core.Exec("Wait", ["1"])))  # 1.x: the value as text
+
+    server.register("hello", scenario)
+    channel = SimulatedChannel(digits=["#", "*", "9", "1", "5"])
+    call(server, channel=channel)
+    assert seen == [
+        None,
+        ("#", 1000),
+        ("*", 24000),
+        None,
+        "9",
+        None,
+        ("1", 6000),
+        None,
+        None,
+        "0",
+    ]
+    assert channel.digits == []
+
+
+def test_minus_one_is_an_app_error_and_a_gone_channel_a_result_hangup(
+    server: RunningServer,
+) -> None:
+    caught: list[Any] = []
+
+    def scenario(agi: Any, *_: Any) -> Generator[Any]:
+        for action in (
+            core.StreamFile("no-such-prompt", "1"),  # 200 result=-1 endpos=0
+            core.GetOption("no-such-prompt", "1"),
+            core.ControlStreamFile("no-such-prompt", "1"),
+            core.Exec("NoSuchApplication"),  # 200 result=-2
+            core.Answer(),
+            core.SayDigits("12", "#"),  # the caller hangs up: 200 result=-1, HANGUP
+            core.StreamFile("beep", "1"),  # 511
+        ):
+            try:
+                caught.append((yield action))
+            except AGIResultHangup as exc:
+                caught.append(("hangup", type(exc)))
+            except AGIAppError as exc:
+                caught.append(("failed", type(exc)))
+
+    server.register("hello", scenario)
+    record = call(server, channel=SimulatedChannel(hangup_at=6))
+    assert caught == [
+        ("failed", AGIAppError),
+        ("failed", AGIAppError),
+        ("failed", AGIAppError),
+        ("failed", AGIAppError),
+        None,
+        ("failed", AGIAppError),
+        ("hangup", AGIDeadChannelError),
+    ]
+    assert record.replies[-2:] == [["200 result=-1", "HANGUP"], [DEAD_CHANNEL]]
+
+
+def test_record_file_hang_up_answers_as_asterisk(server: RunningServer) -> None:
+    caught: list[Any] = []
+
+    def scenario(agi: Any, *_: Any) -> Generator[Any]:
+        yield core.Answer()
+        try:
+            yield core.RecordFile("message", escape_digits="#")
+        except AGIHangup as exc:
+            caught.append(type(exc))
+            raise
+
+    server.register("hello", scenario)
+    record = call(server, channel=SimulatedChannel(hangup_at=2))
+    assert record.replies[-1] == ["200 result=-1 (hangup) endpos=0", "HANGUP"]
+    assert caught == [AGIResultHangup]  # (hangup) says so: no 511 needed
+
+
+# -- the simulated channel: variables and applications -----------------------------------------
+
+
+def test_simulated_variables_expressions_and_applications(server: RunningServer) -> None:
+    seen: list[Any] = []
+
+    def scenario(agi: Any, *_: Any) -> Generator[Any]:
+        seen.append((yield core.GetVariable("EXTEN")))
+        seen.append((yield core.GetVariable("CONTEXT")))
+        seen.append((yield core.GetVariable("CALLERID(num)")))
+        seen.append((yield core.GetVariable("CALLERID(name)")))
+        seen.append((yield core.GetFullVariable("${CALLERID(name)} <${CALLERID(num)}>")))
+        seen.append((yield core.GetFullVariable("${EXTEN}@${CONTEXT}:${FOO:5:3}")))
+        seen.append((yield core.GetFullVariable("${LEN(${FOO})}${NOT_SET}")))
+        seen.append((yield core.Exec("Dial", ["PJSIP/6001", 20])))
+        seen.append((yield core.GetVariable("DIALSTATUS")))
+        seen.append((yield core.Exec("Playback", "hello-world&no-such-file")))
+        seen.append((yield core.GetVariable("PLAYBACKSTATUS")))
+        seen.append((yield core.Exec("Background", "beep")))
+        seen.append((yield core.GetVariable("BACKGROUNDSTATUS")))
+        seen.append((yield core.Exec("Set", "CALLERID(num)=6002")))
+        seen.append((yield core.GetVariable("CALLERID(num)")))
+        seen.append((yield core.Exec("Goto", "other,s,3")))
+        seen.append((yield core.GetFullVariable("${CONTEXT},${EXTEN},${PRIORITY}")))
+        seen.append((yield core.Exec("Answer")))
+        seen.append((yield core.ChannelStatus()))
+        for application in ("Wait", "NoOp", "Record", "Read"):
+            seen.append((yield core.Exec(application, "x")))
+        try:
+            yield core.Exec("Hangup")
+        except AGIAppError:  # Hangup() returns -1, as the real application does
+            seen.append(("hung up", agi.hungup))
+
+    server.register("hello", scenario)
+    channel = SimulatedChannel(callerid_num="6001", callerid_name="Alice", dial_status="BUSY")
+    record = call(server, channel=channel)
+    assert seen == [
+        "300",
+        "test",
+        "6001",
+        "Alice",
+        "Alice <6001>",
+        "300@test:ori",
+        "14",
+        "0",
+        "BUSY",
+        "0",
+        "FAILED",
+        "0",
+        "SUCCESS",
+        "0",
+        "6002",
+        "0",
+        "other,s,3",
+        "0",
+        core.CHANNEL_UP,
+        "0",
+        "0",
+        "0",
+        "0",
+        ("hung up", True),
+    ]
+    assert record.replies[-1] == ["200 result=-1", "HANGUP"]
+    assert channel.hungup and channel.callerid_num == "6002"
+
+
+def test_the_environment_reports_the_simulated_caller_id() -> None:
+    lines = ChannelResponder(SimulatedChannel(callerid_num="6001")).environment().decode()
+    assert "agi_callerid: 6001\n" in lines and "agi_calleridname: unknown\n" in lines
+
+
+# -- an environment with an odd line --------------------------------------------------------
+
+
+def test_an_odd_environment_line_is_accepted(
+    server: RunningServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    seen: list[Any] = []
+
+    def scenario(agi: Any, args: Any, *_: Any) -> Generator[Any]:
+        seen.append((agi.environment.channel, args, (yield core.GetVariable("X"))))
+
+    server.register("hello", scenario)
+    odd = (
+        b"agi_network: yes\nWelcome to the FastAGI proxy\nagi_network_script: hello\n"
+        b"agi_channel: SIP/raw-1\nagi_arg_1: one\n\n"
+    )
+    with caplog.at_level(logging.DEBUG, logger="pystrix.agi"), raw_peer(server) as sock:
+        sock.sendall(odd)
+        reader = sock.makefile("rb")
+        assert reader.readline() == b"GET VARIABLE X\n"
+        sock.sendall(b"200 result=1 (y)\n")
+        assert reader.read() == b""
+    assert seen == [("SIP/raw-1", ("one",), "y")]
+    assert any("Welcome to the FastAGI proxy" in r.getMessage() for r in caplog.records)

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from pystrix.agi import core
 from pystrix.agi.errors import (
+    AGIAppError,
     AGIDeadChannelError,
     AGIEnvironmentError,
     AGIInvalidArgumentError,
@@ -40,7 +41,7 @@ TRANSCRIPT_COMMANDS: list[tuple[Action[object], object]] = [
     (core.GetVariable("FOO"), "from-originate"),
     (core.GetVariable("CHANNEL(name)"), "Local/300@test-0000000c;2"),
     (core.GetVariable("NO_SUCH_VAR"), None),
-    (core.StreamFile("no-such-sound-file"), AGIResultHangup),
+    (core.StreamFile("no-such-sound-file"), AGIAppError),
     (core.Verbose("hello from lab fastagi", 1), None),
     (Action("NOSUCHAGICOMMAND", "foo"), AGIInvalidCommandError),
     (Action("GET VARIABLE"), AGIUsageError),
@@ -222,7 +223,30 @@ def test_check_reply_errors() -> None:
         check_reply(parse_reply(["200 endpos=4"]))
     with pytest.raises(AGIUnknownError):
         check_reply(parse_reply(["599 Something new"]))
-    assert check_reply(parse_reply(["200 result=-1"]), check_hangup=False).result == "-1"
+
+
+def test_minus_one_is_a_failure_and_only_hangup_a_hang_up() -> None:
+    cases: list[tuple[str, bool, type]] = [
+        # A bare -1 (a missing prompt, or a hang-up Asterisk does not name) is a failure.
+        ("200 result=-1", True, AGIAppError),
+        ("200 result=-1 endpos=0", False, AGIAppError),
+        # Only "(hangup)" names a hang-up; with -1 always, otherwise where asked to.
+        ("200 result=-1 (hangup) endpos=8000", True, AGIResultHangup),
+        ("200 result=-1 (hangup) endpos=8000", False, AGIResultHangup),
+        ("200 result=0 (hangup) endpos=8000", True, AGIResultHangup),
+        ("511 Command Not Permitted on a dead channel or intercept routine", True, AGIResultHangup),
+    ]
+    for line, check_hangup, raised in cases:
+        with pytest.raises(raised) as caught:
+            check_reply(parse_reply([line]), check_hangup=check_hangup)
+        # Never both: an IVR that catches AGIAppError around a prompt must not swallow a
+        # hang-up, and 511 is still the AGIDeadChannelError (an AGIError) of pystrix 1.x.
+        if raised is AGIResultHangup:
+            assert not isinstance(caught.value, AGIAppError), line
+        if line.startswith("511"):
+            assert isinstance(caught.value, AGIDeadChannelError)
+    # A variable may legitimately hold "hangup": GET VARIABLE does not check for it.
+    assert core.GetVariable("X").interpret(parse_reply(["200 result=1 (hangup)"])) == "hangup"
 
 
 # -- malformed input: typed errors, never a hang --------------------------------------------
@@ -232,7 +256,6 @@ def test_check_reply_errors() -> None:
     "block",
     [
         b"this is not an environment\n\n",
-        b"agi_channel: x\nno colon here\n\n",
         b"\n",
         b"foo: bar\n\n",  # no agi_* variable at all
     ],
@@ -294,3 +317,40 @@ def test_usage_block_cut_short() -> None:
     protocol.receive_eof()
     with pytest.raises(AGIProtocolError):
         protocol.next_event()
+
+
+# -- interim 100 lines and odd environment lines ---------------------------------------------
+
+GOSUB_THEN_GET = b"100 result=0 Trying...\n200 result=0 Gosub complete\n200 result=1 (bar)\n"
+
+
+@pytest.mark.parametrize("bytewise", [False, True], ids=["whole", "byte-by-byte"])
+def test_interim_100_lines_are_not_replies(bytewise: bool) -> None:
+    protocol = AGIProtocol(expect_environment=False)
+    chunks = [bytes([b]) for b in GOSUB_THEN_GET] if bytewise else [GOSUB_THEN_GET]
+    events: list[object] = []
+    for chunk in chunks:
+        protocol.receive_data(chunk)
+        events += _drain(protocol)
+    replies = [e for e in events if isinstance(e, Reply)]
+    # GOSUB's answer is its 200, and the next command's answer is the next 200.
+    assert [r.lines for r in replies] == [("200 result=0 Gosub complete",), ("200 result=1 (bar)",)]
+    assert core.Gosub("c", "s", 1).interpret(replies[0]) is None
+    assert core.GetVariable("X").interpret(replies[1]) == "bar"
+
+
+@pytest.mark.parametrize("bytewise", [False, True], ids=["whole", "byte-by-byte"])
+def test_an_odd_environment_line_is_skipped_and_logged(
+    bytewise: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    block = b"agi_channel: SIP/1-1\nno colon here\nbad key: x\nagi_arg_1: one\n\n"
+    protocol = AGIProtocol()
+    with caplog.at_level("DEBUG", logger="pystrix.agi"):
+        for chunk in [bytes([b]) for b in block] if bytewise else [block]:
+            protocol.receive_data(chunk)
+        environment = protocol.next_event()
+    assert isinstance(environment, Environment)
+    assert dict(environment.variables) == {"agi_channel": "SIP/1-1", "agi_arg_1": "one"}
+    assert environment.args == ("one",)
+    logged = [r.getMessage() for r in caplog.records if r.levelname == "DEBUG"]
+    assert any("no colon here" in m for m in logged) and any("bad key: x" in m for m in logged)

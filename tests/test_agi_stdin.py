@@ -10,7 +10,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from pystrix.agi import AGI, AGISIGHUPHangup, AGISIGPIPEHangup, core
+from pystrix.agi import (
+    AGI,
+    AGIAppError,
+    AGIResultHangup,
+    AGISIGHUPHangup,
+    AGISIGPIPEHangup,
+    core,
+)
 
 ENVIRONMENT = b"agi_request: hello.py\nagi_channel: SIP/100-1\nagi_arg_1: first\n\n"
 
@@ -48,3 +55,37 @@ def test_end_of_stdin_is_a_hangup(monkeypatch: pytest.MonkeyPatch, sighup_restor
     agi = AGI()
     with pytest.raises(AGISIGPIPEHangup):
         agi.execute(core.Noop())
+
+
+def test_gosub_interim_line_keeps_replies_in_step(
+    monkeypatch: pytest.MonkeyPatch, sighup_restored: None
+) -> None:
+    # Asterisk's GOSUB writes "100 result=0 Trying..." before its real reply.
+    written = attach(
+        monkeypatch,
+        ENVIRONMENT + b"100 result=0 Trying...\n200 result=0 Gosub complete\n200 result=1 (bar)\n",
+    )
+    agi = AGI()
+    assert agi.execute(core.Gosub("sub", "s", 1)) is None
+    assert agi.execute(core.GetVariable("FOO")) == "bar"
+    assert written.getvalue() == b"GOSUB sub s 1\nGET VARIABLE FOO\n"
+
+
+def test_playback_and_failure_results(
+    monkeypatch: pytest.MonkeyPatch, sighup_restored: None
+) -> None:
+    attach(
+        monkeypatch,
+        ENVIRONMENT
+        + b"200 result=0 endpos=16000\n"  # played to the end
+        + b"200 result=50 endpos=4800\n"  # "2" pressed
+        + b"200 result=-1 endpos=0\n"  # a missing file
+        + b"511 Command Not Permitted on a dead channel or intercept routine\n",
+    )
+    agi = AGI()
+    assert agi.execute(core.StreamFile("menu", "12")) is None
+    assert agi.execute(core.StreamFile("menu", "12")) == ("2", 4800)
+    with pytest.raises(AGIAppError):
+        agi.execute(core.StreamFile("missing", "12"))
+    with pytest.raises(AGIResultHangup):
+        agi.execute(core.StreamFile("menu", "12"))

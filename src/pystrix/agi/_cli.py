@@ -111,12 +111,16 @@ def fastagi_demo(say: Callable[[str], None]) -> bool:
 
     outcome: list[str] = []
 
-    def hello(agi: FastAGI, args: list[str], kwargs: Any, match: Any, path: str) -> None:
+    def hello(agi: FastAGI, args: tuple[str, ...], kwargs: Any, match: Any, path: str) -> None:
         say(f"FastAGI call for {agi.environment.channel}: path {path!r}, args {args}")
         agi.execute(core.Answer())
         say(f"  GET VARIABLE FOO -> {agi.execute(core.GetVariable('FOO'))!r}")
-        key, offset = agi.execute(core.StreamFile("hello-world", "123"))
-        say(f"  STREAM FILE hello-world -> key {key!r} at sample {offset}")
+        pressed = agi.execute(core.StreamFile("hello-world", "123"))
+        if pressed is None:
+            say("  STREAM FILE hello-world -> played to the end")
+        else:
+            key, offset = pressed
+            say(f"  STREAM FILE hello-world -> key {key!r} at sample {offset}")
         say(f"  WAIT FOR DIGIT -> {agi.execute(core.WaitForDigit(2000))!r}")
         try:
             agi.execute(core.StreamFile("no-such-sound-file"))

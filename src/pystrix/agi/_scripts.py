@@ -2,7 +2,8 @@
 
 Handlers are tried in registration order; the first whose pattern matches the script path
 (with :meth:`re.Pattern.match`, so from the start) wins, else the default handler
-(registered with ``None``) is used.
+(registered with ``None``) is used.  Clearing keeps the default handler, as pystrix 1.x
+does; registering ``None`` as the default removes it.
 """
 
 from __future__ import annotations
@@ -24,12 +25,15 @@ class ScriptHandlers(Generic[_H]):
         self._handlers: list[tuple[re.Pattern[str], _H]] = []
         self._default: _H | None = None
 
-    def register(self, regex: str | re.Pattern[str] | None, handler: _H) -> None:
-        """Add (or replace, keeping its place) the handler for ``regex``."""
+    def register(self, regex: str | re.Pattern[str] | None, handler: _H | None) -> None:
+        """Add (or replace, keeping its place) the handler for ``regex``; ``None`` as
+        ``regex`` sets the default handler (``None`` as ``handler`` too removes it)."""
         with self._lock:
             if regex is None:
                 self._default = handler
                 return
+            if handler is None:
+                raise TypeError("only the default handler (regex None) may be None")
             pattern = re.compile(regex) if isinstance(regex, str) else regex
             for index, (known, _) in enumerate(self._handlers):
                 if known.pattern == pattern.pattern and known.flags == pattern.flags:
@@ -50,19 +54,16 @@ class ScriptHandlers(Generic[_H]):
             return len(self._handlers) != before
 
     def clear(self) -> None:
-        """Remove every handler, the default one included."""
+        """Remove every pattern's handler; the default handler stays (pystrix 1.x)."""
         with self._lock:
             self._handlers = []
-            self._default = None
 
-    def lookup(
-        self, script_path: str
-    ) -> tuple[re.Pattern[str] | None, re.Match[str] | None, _H | None]:
-        """``(pattern, match, handler)`` for ``script_path``; ``(None, None, default)``
-        when no pattern matches."""
+    def lookup(self, script_path: str) -> tuple[_H | None, re.Match[str] | None]:
+        """``(handler, match)`` for ``script_path``; ``(default, None)`` when no pattern
+        matches (the pystrix 1.x shape)."""
         with self._lock:
             for pattern, handler in self._handlers:
                 match = pattern.match(script_path)
                 if match is not None:
-                    return pattern, match, handler
-            return None, None, self._default
+                    return handler, match
+            return self._default, None

@@ -53,7 +53,7 @@ __all__ = ["AsyncScriptHandler", "FastAGI", "FastAGIServer"]
 _T = TypeVar("_T")
 #: ``handler(agi, args, kwargs, match, path)``, usually a coroutine function.
 AsyncScriptHandler = Callable[
-    ["FastAGI", list[str], dict[str, list[str]], "re.Match[str] | None", str], Any
+    ["FastAGI", tuple[str, ...], dict[str, list[str]], "re.Match[str] | None", str], Any
 ]
 
 _logger = logging.getLogger("pystrix.agi.aio")
@@ -184,7 +184,7 @@ class FastAGIServer:
     # -- handlers ------------------------------------------------------------------------
 
     def register_script_handler(
-        self, regex: str | re.Pattern[str] | None, handler: AsyncScriptHandler
+        self, regex: str | re.Pattern[str] | None, handler: AsyncScriptHandler | None
     ) -> None:
         """Serve scripts whose path ``regex`` matches (from the start) with ``handler``;
         ``None`` sets the default handler."""
@@ -195,13 +195,15 @@ class FastAGIServer:
         return self._script_handlers.unregister(regex)
 
     def clear_script_handlers(self) -> None:
-        """Remove every handler, the default one included."""
+        """Remove every pattern's handler; the default handler stays (the threaded
+        server's rule)."""
         self._script_handlers.clear()
 
     def get_script_handler(
         self, script_path: str
-    ) -> tuple[re.Pattern[str] | None, re.Match[str] | None, AsyncScriptHandler | None]:
-        """``(pattern, match, handler)`` that would serve ``script_path``."""
+    ) -> tuple[AsyncScriptHandler | None, re.Match[str] | None]:
+        """``(handler, match)`` that would serve ``script_path`` (the threaded server's
+        rule)."""
         return self._script_handlers.lookup(script_path)
 
     # -- life cycle ----------------------------------------------------------------------
@@ -287,14 +289,12 @@ class FastAGIServer:
                 peer = writer.get_extra_info("peername")
                 _logger.warning("FastAGI connection from %s dropped: %s", peer, exc)
                 return
-            _, match, handler = self.get_script_handler(environment.path)
+            handler, match = self.get_script_handler(environment.path)
             if handler is None:
                 _logger.warning("no FastAGI handler for %s", describe_call(environment))
                 return
             try:
-                outcome = handler(
-                    agi, list(environment.args), environment.query, match, environment.path
-                )
+                outcome = handler(agi, environment.args, environment.query, match, environment.path)
                 if inspect.isawaitable(outcome):
                     await outcome
             except AGIHangup as exc:

@@ -3,7 +3,9 @@
 Asterisk announces such a channel with an ``AsyncAGIStart`` event (its ``Env`` is the
 URL-encoded environment block), runs each command sent with the ``AGI`` action, reports
 its reply in an ``AsyncAGIExec`` event (``Result``: the URL-encoded reply, ``CommandID``:
-the action's), and sends ``AsyncAGIEnd`` when the channel leaves AsyncAGI.
+the action's), and sends ``AsyncAGIEnd`` when the channel leaves AsyncAGI.  Asterisk 11
+and older send one ``AsyncAGI`` event with ``SubEvent: Start``, ``Exec`` or ``End``
+instead; :func:`event_kind` reads either, and both helpers below follow either.
 
 The I/O-free part is :class:`AGIAction` (the action) with :func:`exec_reply` and
 :func:`start_environment` (the events); :class:`AsyncAGI` (threaded
@@ -41,6 +43,7 @@ __all__ = [
     "AGIAction",
     "AioAsyncAGI",
     "AsyncAGI",
+    "event_kind",
     "exec_reply",
     "new_command_id",
     "start_environment",
@@ -76,8 +79,24 @@ class AGIAction(Request):
         return str(self["CommandID"])
 
 
+_KINDS = {"asyncagistart": "Start", "asyncagiexec": "Exec", "asyncagiend": "End"}
+
+
+def event_kind(event: Mapping[str, Any]) -> str:
+    """``"Start"``, ``"Exec"`` or ``"End"`` for an AsyncAGI event of Asterisk 12+
+    (``AsyncAGIStart``...) or of Asterisk 11 and older (``AsyncAGI`` with its
+    ``SubEvent``); ``""`` for any other event."""
+    name = str(getattr(event, "name", None) or event.get("Event") or "").lower()
+    if name == "asyncagi":
+        return str(event.get("SubEvent") or "").strip().capitalize()
+    return _KINDS.get(name, "")
+
+
 def exec_reply(event: Mapping[str, Any]) -> Reply:
-    """The AGI reply an ``AsyncAGIExec`` event carries (its ``Result``, decoded)."""
+    """The AGI reply an ``AsyncAGIExec`` event carries (its ``Result``, decoded).
+
+    :class:`AGIProtocolError` if it holds no reply (an empty or malformed ``Result``).
+    """
     text = unquote(str(event.get("Result") or ""))
     protocol = AGIProtocol(expect_environment=False)
     protocol.receive_data(text.encode("utf-8"))
@@ -91,6 +110,9 @@ def exec_reply(event: Mapping[str, Any]) -> Reply:
 def start_environment(event: Mapping[str, Any]) -> Environment:
     """The environment an ``AsyncAGIStart`` event carries (its ``Env``, decoded)."""
     text = unquote(str(event.get("Env") or ""))
+    # The block must end with an empty line; an Env without it (or with its line endings
+    # trimmed on the way) holds the same variables.
+    text = text.rstrip("\r\n") + "\n\n"
     protocol = AGIProtocol()
     protocol.receive_data(text.encode("utf-8"))
     protocol.receive_eof()
@@ -109,7 +131,7 @@ def _check_queued(response: Any, channel: str) -> None:
 
 
 class _Tracker:
-    """Which CommandIDs wait, and whether the channel left AsyncAGI (shared logic)."""
+    """Which channel, and whether it left AsyncAGI (shared logic)."""
 
     def __init__(self, channel: str) -> None:
         self.channel = channel
@@ -117,6 +139,15 @@ class _Tracker:
 
     def concerns(self, event: Mapping[str, Any]) -> bool:
         return str(event.get("Channel") or "").lower() == self.channel.lower()
+
+
+def _outcome(event: Mapping[str, Any]) -> Reply | AGIProtocolError:
+    """The reply an Exec event carries, or the error that its ``Result`` is malformed:
+    the waiting ``execute`` raises it at once instead of timing out."""
+    try:
+        return exec_reply(event)
+    except AGIProtocolError as exc:
+        return exc
 
 
 class AsyncAGI:
@@ -133,9 +164,10 @@ class AsyncAGI:
         self._tracker = _Tracker(channel)
         self.timeout = timeout
         self._lock = threading.Lock()
-        self._waiting: dict[str, tuple[threading.Event, list[Reply]]] = {}
+        self._waiting: dict[str, tuple[threading.Event, list[Reply | AGIProtocolError]]] = {}
         manager.register_callback("AsyncAGIExec", self._on_exec)
         manager.register_callback("AsyncAGIEnd", self._on_end)
+        manager.register_callback("AsyncAGI", self._on_legacy)  # Asterisk 11 and older
 
     @property
     def channel(self) -> str:
@@ -153,7 +185,7 @@ class AsyncAGI:
             raise AGIHangup(f"{self.channel} is no longer in AsyncAGI")
         request = AGIAction(self.channel, action)
         done = threading.Event()
-        box: list[Reply] = []
+        box: list[Reply | AGIProtocolError] = []
         with self._lock:
             self._waiting[request.command_id] = (done, box)
         try:
@@ -165,14 +197,24 @@ class AsyncAGI:
                 self._waiting.pop(request.command_id, None)
         if not box:
             raise AGIHangup(f"{self.channel} left AsyncAGI during {action.command!r}")
-        return action.interpret(box[0])
+        outcome = box[0]
+        if isinstance(outcome, AGIProtocolError):
+            raise outcome
+        return action.interpret(outcome)
 
     def _on_exec(self, event: Any, _: Any) -> None:
         with self._lock:
             waiter = self._waiting.get(str(event.get("CommandID") or ""))
         if waiter is not None:
-            waiter[1].append(exec_reply(event))
+            waiter[1].append(_outcome(event))
             waiter[0].set()
+
+    def _on_legacy(self, event: Any, manager: Any) -> None:
+        kind = event_kind(event)
+        if kind == "Exec":
+            self._on_exec(event, manager)
+        elif kind == "End":
+            self._on_end(event, manager)
 
     def _on_end(self, event: Any, _: Any) -> None:
         if self._tracker.concerns(event):
@@ -186,6 +228,7 @@ class AsyncAGI:
         """Stop listening for this channel's events."""
         self._manager.unregister_callback("AsyncAGIExec", self._on_exec)
         self._manager.unregister_callback("AsyncAGIEnd", self._on_end)
+        self._manager.unregister_callback("AsyncAGI", self._on_legacy)
 
     def __enter__(self) -> AsyncAGI:
         return self
@@ -210,6 +253,7 @@ class AioAsyncAGI:
         self._waiting: dict[str, asyncio.Future[Reply | None]] = {}
         manager.register_callback("AsyncAGIExec", self._on_exec)
         manager.register_callback("AsyncAGIEnd", self._on_end)
+        manager.register_callback("AsyncAGI", self._on_legacy)  # Asterisk 11 and older
 
     @property
     def channel(self) -> str:
@@ -243,7 +287,18 @@ class AioAsyncAGI:
     def _on_exec(self, event: Any, _: Any) -> None:
         future = self._waiting.get(str(event.get("CommandID") or ""))
         if future is not None and not future.done():
-            future.set_result(exec_reply(event))
+            outcome = _outcome(event)
+            if isinstance(outcome, AGIProtocolError):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
+
+    def _on_legacy(self, event: Any, manager: Any) -> None:
+        kind = event_kind(event)
+        if kind == "Exec":
+            self._on_exec(event, manager)
+        elif kind == "End":
+            self._on_end(event, manager)
 
     def _on_end(self, event: Any, _: Any) -> None:
         if self._tracker.concerns(event):
@@ -256,6 +311,7 @@ class AioAsyncAGI:
         """Stop listening for this channel's events."""
         self._manager.unregister_callback("AsyncAGIExec", self._on_exec)
         self._manager.unregister_callback("AsyncAGIEnd", self._on_end)
+        self._manager.unregister_callback("AsyncAGI", self._on_legacy)
 
     async def __aenter__(self) -> AioAsyncAGI:
         return self

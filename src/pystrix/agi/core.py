@@ -6,12 +6,25 @@ class's :meth:`process_response` returns a typed result, documented on the class
 
     agi.execute(core.Answer())                          # None
     agi.execute(core.GetVariable("FOO"))                # "bar", or None if unset
-    agi.execute(core.StreamFile("welcome", "12"))       # ("1", 4800) or (None, 16000)
+    agi.execute(core.StreamFile("welcome", "12"))       # ("1", 4800), or None: no key
+    agi.execute(core.SayDigits("123", "#"))             # "#", or None: no key
     agi.execute(core.ChannelStatus())                   # ChannelState.UP (== CHANNEL_UP)
 
-Unless a class says otherwise, ``result=-1`` raises
-:class:`~pystrix.agi.errors.AGIResultHangup` (Asterisk reports a hang-up, and most
-failures to play a file, that way).
+Results have pystrix 1.x's shapes (see each class).  For every command, ``result=-1`` raises
+:class:`~pystrix.agi.errors.AGIAppError`: Asterisk answers so when a prompt cannot be
+played (a missing file) as well as when the caller hangs up, so it does not prove a
+hang-up.  A reply that says ``(hangup)``, and the 511 a command gets once the channel is
+gone, raise :class:`~pystrix.agi.errors.AGIResultHangup`.  So an IVR loop catches
+``AGIAppError`` around a prompt and ends on ``AGIResultHangup``::
+
+    for attempt in range(3):
+        try:
+            pressed = agi.execute(core.StreamFile("menu", "123"))
+        except AGIAppError:  # no such prompt (or the caller just left: the next
+            continue         # command raises AGIResultHangup then)
+        if pressed is not None:
+            key, offset = pressed
+            break
 """
 
 from __future__ import annotations
@@ -22,7 +35,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import AGIAppError, AGIProtocolError, AGIResultHangup
+from .errors import AGIAppError, AGIProtocolError
 from .protocol import Action, Reply
 
 __all__ = [
@@ -68,6 +81,7 @@ __all__ = [
     "GetVariable",
     "Gosub",
     "Hangup",
+    "KeyPress",
     "Noop",
     "ReceiveChar",
     "ReceiveText",
@@ -190,12 +204,33 @@ class _NoResult(Action[None]):
         return None
 
 
-class _KeyAndOffset(Action[tuple[str | None, int]]):
-    """A playback command: the key that stopped it (``None``) and where it stopped."""
+def _endpos(reply: Reply) -> int:
+    """``endpos=`` as an int; -1 when Asterisk did not say (as pystrix 1.x gives it)."""
+    endpos = reply.endpos
+    return -1 if endpos is None else endpos
 
-    def process_response(self, response: Reply) -> tuple[str | None, int]:
-        """``(key or None, endpos)``."""
-        return _char(response.result_int), response.endpos or 0
+
+class KeyPress(str):
+    """The key that stopped a :class:`ControlStreamFile`: a one-character ``str`` (as
+    pystrix 1.x returns it) that also carries ``endpos``, where playback stopped."""
+
+    endpos: int
+
+    def __new__(cls, key: str, endpos: int = -1) -> KeyPress:
+        """``KeyPress("1", 4800) == "1"``, with ``.endpos == 4800`` (-1: unknown)."""
+        self = super().__new__(cls, key)
+        self.endpos = endpos
+        return self
+
+
+class _KeyAndOffset(Action[tuple[str, int] | None]):
+    """A playback command: ``None`` if it ended with no key pressed, else the key and
+    the sample offset (``endpos``) where it stopped."""
+
+    def process_response(self, response: Reply) -> tuple[str, int] | None:
+        """``None``, or ``(key, endpos)``."""
+        key = _char(response.result_int)
+        return None if key is None else (key, _endpos(response))
 
 
 # -- the commands, in ``agi show commands`` order ------------------------------------------
@@ -249,12 +284,15 @@ class ChannelStatus(Action[ChannelState]):
             raise _fail(response, f"unknown channel state {value}") from None
 
 
-class ControlStreamFile(_KeyAndOffset):
+class ControlStreamFile(Action[KeyPress | None]):
     """``CONTROL STREAM FILE``: play a file the caller can pause, rewind and skip.
 
     ``forward``, ``rewind`` and ``pause`` are the control keys (empty: none);
     ``sample_offset`` is where to start, in milliseconds; ``skip_ms`` how far the
-    forward and rewind keys jump.  Returns ``(key or None, endpos)``.
+    forward and rewind keys jump.  Returns ``None`` if playback ended with no escape
+    digit pressed, else the key as a string, as pystrix 1.x does (a :class:`KeyPress`,
+    whose ``endpos`` says where playback stopped).  ``result=-1`` (the file cannot be
+    played) raises :class:`AGIAppError`.
     """
 
     def __init__(
@@ -273,6 +311,11 @@ class ControlStreamFile(_KeyAndOffset):
         if sample_offset:
             arguments.append(sample_offset)
         super().__init__("CONTROL STREAM FILE", *arguments)
+
+    def process_response(self, response: Reply) -> KeyPress | None:
+        """``None``, or the key pressed (with its ``endpos``)."""
+        key = _char(response.result_int)
+        return None if key is None else KeyPress(key, _endpos(response))
 
 
 class DatabaseDel(Action[None]):
@@ -331,12 +374,14 @@ class DatabasePut(Action[None]):
         return None
 
 
-class Exec(Action[int]):
+class Exec(Action[str]):
     """``EXEC application options``: run a dialplan application.
 
     ``options`` is a sequence (joined with commas, as applications expect) or a string.
-    Returns the application's return value; an unknown application (``-2``) raises
-    :class:`AGIAppError`.
+    Returns the application's return value as Asterisk wrote it after ``result=``, a
+    string (``"0"``), as pystrix 1.x does.  An unknown application (``-2``) raises
+    :class:`AGIAppError`, and so does ``-1`` (the application failed or the caller hung
+    up, which Asterisk does not tell apart here).
     """
 
     check_hangup = False
@@ -345,10 +390,10 @@ class Exec(Action[int]):
         text = options if isinstance(options, str) else ",".join(str(o) for o in options)
         super().__init__("EXEC", application, text)
 
-    def process_response(self, response: Reply) -> int:
-        """The application's return value."""
-        value = response.result_int
-        if value == -2:
+    def process_response(self, response: Reply) -> str:
+        """The application's return value, as text."""
+        value = response.result or ""
+        if value == "-2":
             raise _fail(response, "no such application")
         return value
 
@@ -385,7 +430,9 @@ class GetFullVariable(Action[str | None]):
 
 class GetOption(_KeyAndOffset):
     """``GET OPTION file escape_digits timeout``: play a file, then wait ``timeout``
-    milliseconds for a key.  Returns ``(key or None, endpos)``."""
+    milliseconds for a key.  Returns ``None`` if no escape digit was pressed, else
+    ``(key, endpos)``; ``result=-1`` (the file cannot be played) raises
+    :class:`AGIAppError`."""
 
     def __init__(
         self, filename: str, escape_digits: str | Iterable[object] = "", timeout: int = 2000
@@ -487,10 +534,9 @@ class RecordFile(Action[tuple[str | None, int, bool]]):
 
     ``timeout`` in milliseconds (-1: none); ``silence`` ends the recording after that
     many seconds of silence.  Returns ``(key or None, endpos, timed_out)``.  A failure to
-    write raises :class:`AGIAppError`; a hang-up :class:`AGIResultHangup`.
+    write raises :class:`AGIAppError`; a hang-up (``200 result=-1 (hangup) endpos=N``)
+    :class:`AGIResultHangup`, as in pystrix 1.x: the recording up to ``endpos`` is kept.
     """
-
-    check_hangup = False
 
     def __init__(
         self,
@@ -514,16 +560,16 @@ class RecordFile(Action[tuple[str | None, int, bool]]):
     def process_response(self, response: Reply) -> tuple[str | None, int, bool]:
         """``(key or None, endpos, timed_out)``."""
         value = response.result_int
-        if response.data == "hangup" or (value == -1 and response.data is None):
-            raise AGIResultHangup("the channel hung up while recording", response.items)
-        if value < 0:
+        if value < 0:  # -1 was raised already; another negative is no better
             raise _fail(response, f"recording failed ({response.data})")
         key = _char(value) if response.data == "dtmf" else None
         return key, response.endpos or 0, response.data == "timeout"
 
 
 class _Say(Action[str | None]):
-    """A ``SAY ...`` command: returns the key that interrupted it, or ``None``."""
+    """A ``SAY ...`` command: returns the key that interrupted it, or ``None`` (pystrix
+    1.x's shape: Asterisk sends no ``endpos`` for these); ``result=-1`` raises
+    :class:`AGIAppError`."""
 
     def process_response(self, response: Reply) -> str | None:
         """The key pressed, or ``None``."""
@@ -677,8 +723,10 @@ class SetVariable(_NoResult):
 class StreamFile(_KeyAndOffset):
     """``STREAM FILE``: play a file, stopping early on one of ``escape_digits``.
 
-    Returns ``(key or None, endpos)``.  A missing file answers ``result=-1`` (as a
-    hang-up does), which raises :class:`AGIResultHangup`.
+    Returns ``None`` if playback ended with no escape digit pressed, else ``(key,
+    endpos)``: the key and the sample offset where playback stopped.  A missing file
+    answers ``result=-1`` (as a hang-up during playback does), which raises
+    :class:`AGIAppError`.
     """
 
     def __init__(
@@ -713,7 +761,7 @@ class Verbose(_NoResult):
 
 class WaitForDigit(Action[str | None]):
     """``WAIT FOR DIGIT``: wait ``timeout`` milliseconds (-1: forever) for a key.
-    Returns the key, or ``None`` on timeout."""
+    Returns the key, or ``None`` on timeout; ``result=-1`` raises :class:`AGIAppError`."""
 
     def __init__(self, timeout: int = -1) -> None:
         super().__init__("WAIT FOR DIGIT", timeout)

@@ -7,8 +7,9 @@
     |   +-- AGIUnknownError           a code this library does not know
     |   |   +-- AGIProtocolError      the peer broke the protocol (bad line, too long)
     |   |       +-- AGIEnvironmentError   the environment block is malformed
-    |   +-- AGIAppError               the command ran and reported a failure
-    |   +-- AGIDeadChannelError       511: not permitted on a dead channel
+    |   +-- AGIAppError               the command ran and reported a failure (``result=-1``)
+    |   +-- AGIDeadChannelError       511: not permitted on a dead channel (also an
+    |                                 AGIResultHangup: the channel is gone)
     |   +-- AGIInvalidCommandError    510: unknown command
     |   +-- AGIUsageError             520: wrong arguments (``usage`` holds the text)
     |   +-- AGITimeoutError           nothing arrived within the read timeout
@@ -16,7 +17,8 @@
     +-- AGIHangup                     the channel or the connection is gone
     |   +-- AGISIGHUPHangup           (stdin AGI) the process received SIGHUP
     |   +-- AGISIGPIPEHangup          the connection closed or broke
-    |   +-- AGIResultHangup           ``result=-1`` from a command that reports hang-ups so
+    |   +-- AGIResultHangup           a reply that says the channel hung up: ``(hangup)``
+    |                                 in its data, or 511 (AGIDeadChannelError)
     +-- AGIInvalidArgumentError       (also ValueError) an argument holds CR, LF or NUL
 """
 
@@ -88,10 +90,6 @@ class AGIAppError(AGIError):
     """The command ran and reported a failure (a missing key, an unknown application...)."""
 
 
-class AGIDeadChannelError(AGIError):
-    """``511``: the command is not permitted on a dead channel or intercept routine."""
-
-
 class AGIInvalidCommandError(AGIError):
     """``510``: Asterisk does not know the command."""
 
@@ -122,7 +120,21 @@ class AGISIGPIPEHangup(AGIHangup):
 
 
 class AGIResultHangup(AGIHangup):
-    """A command that reports a hang-up as ``result=-1`` did so."""
+    """Asterisk's reply says the channel hung up: ``(hangup)`` in its data (``200
+    result=-1 (hangup) endpos=...`` from RECORD FILE), or the 511 of a dead channel.
+
+    A bare ``result=-1`` is not one: Asterisk answers that way when a prompt cannot be
+    played too, so it raises :class:`AGIAppError`; if the caller has really gone, the
+    next command gets the 511.
+    """
+
+
+class AGIDeadChannelError(AGIError, AGIResultHangup):
+    """``511``: the command is not permitted on a dead channel or intercept routine.
+
+    Both an :class:`AGIError` (as in pystrix 1.x) and an :class:`AGIResultHangup`, so
+    that ``except AGIResultHangup:`` (or ``AGIHangup``) ends a call whose channel is gone.
+    """
 
 
 class AGIInvalidArgumentError(AGIException, ValueError):

@@ -11,9 +11,10 @@
     server.server_close()
 
 Each call runs on its own thread as ``handler(agi, args, kwargs, match, path)``: ``agi``
-is a :class:`FastAGI` session, ``args`` the ``agi_arg_N`` values, ``kwargs`` the script's
-query string (``parse_qs``: every value is a list), ``match`` the pattern's match and
-``path`` the script path without its query string.  When the handler returns, or raises,
+is a :class:`FastAGI` session, ``args`` the ``agi_arg_N`` values as a tuple, ``kwargs``
+the script's query string (``parse_qs``: every value is a list), ``match`` the pattern's
+match (``None`` for the default handler) and ``path`` the script path without its query
+string.  When the handler returns, or raises,
 the connection is closed and the dialplan goes on.  A handler that raises is logged with
 the call's channel and script; a hang-up (:class:`AGIHangup`) is logged at debug level.
 """
@@ -38,7 +39,7 @@ __all__ = ["FastAGI", "FastAGIServer", "ScriptHandler"]
 
 #: ``handler(agi, args, kwargs, match, path)``.
 ScriptHandler = Callable[
-    ["FastAGI", list[str], dict[str, list[str]], "re.Match[str] | None", str], Any
+    ["FastAGI", tuple[str, ...], dict[str, list[str]], "re.Match[str] | None", str], Any
 ]
 
 _logger = logging.getLogger("pystrix.agi.fastagi")
@@ -91,12 +92,12 @@ class _AGIClientHandler(socketserver.StreamRequestHandler):
             return
         self.connection.settimeout(server.read_timeout)
         environment = agi.environment
-        _, match, handler = server.get_script_handler(environment.path)
+        handler, match = server.get_script_handler(environment.path)
         if handler is None:
             _logger.warning("no FastAGI handler for %s", describe_call(environment))
             return
         try:
-            handler(agi, list(environment.args), environment.query, match, environment.path)
+            handler(agi, environment.args, environment.query, match, environment.path)
         except AGIHangup as exc:
             _logger.debug(
                 "FastAGI call ended by a hang-up (%s): %s", describe_call(environment), exc
@@ -155,7 +156,7 @@ class FastAGIServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
     # -- handlers (pystrix 1.x) --------------------------------------------------------
 
     def register_script_handler(
-        self, regex: str | re.Pattern[str] | None, handler: ScriptHandler
+        self, regex: str | re.Pattern[str] | None, handler: ScriptHandler | None
     ) -> None:
         """Serve scripts whose path ``regex`` matches (from the start) with ``handler``;
         ``None`` sets the default handler.  Registering a pattern again replaces it."""
@@ -166,13 +167,16 @@ class FastAGIServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
         return self._script_handlers.unregister(regex)
 
     def clear_script_handlers(self) -> None:
-        """Remove every handler, the default one included."""
+        """Remove every pattern's handler.  The default handler stays, as in pystrix 1.x;
+        ``register_script_handler(None, None)`` removes it."""
         self._script_handlers.clear()
 
     def get_script_handler(
         self, script_path: str
-    ) -> tuple[re.Pattern[str] | None, re.Match[str] | None, ScriptHandler | None]:
-        """``(pattern, match, handler)`` that would serve ``script_path``."""
+    ) -> tuple[ScriptHandler | None, re.Match[str] | None]:
+        """``(handler, match)`` that would serve ``script_path``, as in pystrix 1.x:
+        ``(default handler, None)`` when no pattern matches (``(None, None)`` without a
+        default handler)."""
         return self._script_handlers.lookup(script_path)
 
     # -- serving -----------------------------------------------------------------------

@@ -11,13 +11,15 @@ all share it.
   ``511 ...``, the ``520-`` usage block) into a :class:`Reply`.
 * :class:`AGIProtocol` is the receiving state machine: first the ``agi_*`` environment
   block up to its empty line, then replies, with Asterisk's bare ``HANGUP`` notices and
-  the end of the stream reported as events of their own.
+  the end of the stream reported as events of their own, and interim ``100`` lines
+  (GOSUB's ``100 result=0 Trying...``) skipped.
 * :class:`Action` is the base of every command class; :meth:`Action.interpret` turns a
   reply into the command's typed result or the matching exception.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -26,6 +28,7 @@ from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qs
 
 from .errors import (
+    AGIAppError,
     AGIDeadChannelError,
     AGIEnvironmentError,
     AGIInvalidArgumentError,
@@ -66,6 +69,7 @@ _CODE_LINE = re.compile(r"(\d{3})([ -]?)(.*)")
 _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=")
 _KV_TAIL = re.compile(r'(?:\s+[A-Za-z_][A-Za-z0-9_]*=(?:"[^"]*"|\S*))*\s*')
 _USAGE_END = "520 End of proper usage."
+_logger = logging.getLogger("pystrix.agi")
 
 
 # -- outgoing --------------------------------------------------------------------------
@@ -275,19 +279,28 @@ def parse_reply(lines: Iterable[str]) -> Reply:
 def check_reply(reply: Reply, *, check_hangup: bool = True) -> Reply:
     """Raise the exception that ``reply`` stands for, or return it if it is a success.
 
-    ``200`` without ``result=`` raises :class:`AGINoResultError`; ``result=-1`` with
-    ``check_hangup`` raises :class:`AGIResultHangup`; 510, 511 and 520 raise
-    :class:`AGIInvalidCommandError`, :class:`AGIDeadChannelError` and
-    :class:`AGIUsageError`; any other code :class:`AGIUnknownError`.
+    The pystrix 1.x rules, except that ``result=-1 (hangup)`` is a hang-up here (1.x
+    raised its ``AGIAppError`` for any ``-1``):
+
+    * ``200`` without ``result=`` raises :class:`AGINoResultError`;
+    * ``(hangup)`` as the data raises :class:`AGIResultHangup`, with ``result=-1`` always
+      and with any other result when ``check_hangup`` is true (a variable's value may
+      read ``hangup``, so the commands that return values turn it off);
+    * any other ``result=-1`` raises :class:`AGIAppError`: Asterisk reports a prompt it
+      cannot play the same way as a hang-up, and the channel may well be up;
+    * 510, 511 and 520 raise :class:`AGIInvalidCommandError`,
+      :class:`AGIDeadChannelError` (an :class:`AGIResultHangup` too) and
+      :class:`AGIUsageError`; any other code :class:`AGIUnknownError`.
     """
     code = reply.code
     if code == 200:
-        if reply.result is None:
+        result = reply.result
+        if result is None:
             raise AGINoResultError(f"no result in {reply.raw!r}", reply.items, reply=reply)
-        if check_hangup and reply.result == "-1":
-            raise AGIResultHangup(
-                "the command reported a hang-up (result=-1)", reply.items, reply=reply
-            )
+        if reply.data == "hangup" and (check_hangup or result == "-1"):
+            raise AGIResultHangup(f"the channel hung up ({reply.raw!r})", reply.items, reply=reply)
+        if result == "-1":
+            raise AGIAppError(f"the command failed ({reply.raw!r})", reply.items, reply=reply)
         return reply
     if code == 510:
         raise AGIInvalidCommandError(reply.message or "invalid command", reply=reply)
@@ -361,7 +374,9 @@ class AGIProtocol:
     come in order: one :class:`Environment` first (unless ``expect_environment`` is
     false, as in AsyncAGI), then a :class:`Reply` per command, with a
     :class:`HangupNotice` wherever Asterisk wrote ``HANGUP``, and :class:`ConnectionClosed`
-    last.  Bare LF and CRLF line endings are both accepted.
+    last.  Bare LF and CRLF line endings are both accepted; interim ``100`` lines are
+    skipped, and an environment line that is not ``name: value`` is logged at debug
+    level and left out.
 
     Errors (:class:`AGIEnvironmentError`, :class:`AGIProtocolError`) are raised by
     :meth:`next_event`; the session cannot continue after one.
@@ -455,11 +470,21 @@ class AGIProtocol:
                 if len(self._usage) > self.max_environment_lines:
                     raise AGIProtocolError("a 520 usage block does not end")
                 continue
-            if line.strip() == "HANGUP":
+            if line.startswith("200 "):
+                # Nearly every reply: straight to its parser, past the checks below.
+                reply = _parse_200(line[4:], (line,))
+                self._take_buffered_hangup()
+                return reply
+            stripped = line.strip()
+            if stripped == "HANGUP":
                 self.hangup_received = True
                 return HANGUP_NOTICE
-            if not line.strip():
+            if not stripped:
                 continue  # stray blank lines carry nothing
+            if line.startswith("100") and line[3:4] in ("", " ", "-"):
+                # An interim line (GOSUB writes "100 result=0 Trying..." before it runs
+                # the subroutine): the command's real reply follows.
+                continue
             if line.startswith("520-"):
                 self._usage = [line]
                 continue
@@ -499,7 +524,10 @@ class AGIProtocol:
             key, colon, value = line.partition(":")
             key = key.strip()
             if not colon or not key or " " in key:
-                raise AGIEnvironmentError(f"malformed AGI environment line {line!r}")
+                # Be liberal: one odd line (a proxy's banner, a stray word) should not
+                # cost the call; the agi_* variables around it are still good.
+                _logger.debug("ignoring a line of the AGI environment: %r", line)
+                continue
             value = value[1:] if value.startswith(" ") else value
             variables[key] = value
             if key.startswith("agi_arg_"):
@@ -541,8 +569,11 @@ class Action(Generic[_T]):
     :meth:`process_response` to return a typed result.  Arguments are checked here, so
     a CR or LF raises :class:`AGIInvalidArgumentError` where the command is built.
 
-    ``check_hangup``: when true (the default), ``result=-1`` raises
-    :class:`AGIResultHangup` before :meth:`process_response` runs.
+    Before :meth:`process_response` runs, :func:`check_reply` raises for failures:
+    ``result=-1`` is an :class:`AGIAppError`, ``(hangup)`` an :class:`AGIResultHangup`.
+    ``check_hangup``: when true (the default), ``(hangup)`` counts whatever the result;
+    commands whose data is a value (a variable could hold ``hangup``) set it false, as in
+    pystrix 1.x.
     """
 
     check_hangup: bool = True

@@ -7,6 +7,15 @@ as the recorded Asterisk does (``200 result=...``, ``510`` for an unknown comman
 ``520`` usage block for wrong arguments, ``HANGUP`` then ``511`` once the channel is gone)
 until the server closes the connection.  :func:`fastagi_calls` runs many at once.
 
+As in Asterisk 22, GOSUB answers ``100 result=0 Trying...`` before its ``200``; GET
+VARIABLE knows the built-ins (``EXTEN``, ``CONTEXT``, ``PRIORITY``, ``CHANNEL``,
+``UNIQUEID``) and ``CALLERID(num|name|all)``; GET FULL VARIABLE expands nested ``${...}``
+expressions with substrings; EXEC runs the common applications (Answer, Hangup, Set,
+Goto, Playback, Background, Dial, Read, Record, Wait, NoOp...) with their effect on the
+channel and answers ``-2`` for the others; a caller hanging up during RECORD FILE gets
+``200 result=-1 (hangup) endpos=...``.  A key the caller presses waits for the first
+command that listens for it (one that it can interrupt, or that waits for any key).
+
 :class:`ChannelResponder` is the I/O-free part (command line in, reply lines out); the AMI
 simulator's AsyncAGI uses it too.  A :class:`SimulatedChannel` says what the channel
 holds: variables, the sound files that exist, DTMF keys the caller will press, and
@@ -154,7 +163,43 @@ _COMMANDS: dict[str, tuple[str, int, int | None, bool]] = {
     ),
 }
 _LONGEST = max(len(name.split()) for name in _COMMANDS)
-_APPLICATIONS = frozenset({"noop", "wait", "playback", "set", "verbose", "answer", "hangup"})
+# Applications that run, do nothing the simulation can see and return 0.
+_QUIET_APPLICATIONS = frozenset(
+    {
+        "noop",
+        "verbose",
+        "log",
+        "wait",
+        "waitexten",
+        "ringing",
+        "progress",
+        "playtones",
+        "stopplaytones",
+        "senddtmf",
+        "startmusiconhold",
+        "stopmusiconhold",
+        "mixmonitor",
+        "stopmixmonitor",
+        "userevent",
+        "saydigits",
+        "saynumber",
+        "sayalpha",
+        "sayphonetic",
+    }
+)
+# ... and those the simulated channel acts on (see ChannelResponder._exec).
+_APPLICATIONS = _QUIET_APPLICATIONS | {
+    "answer",
+    "hangup",
+    "set",
+    "goto",
+    "playback",
+    "background",
+    "dial",
+    "read",
+    "record",
+    "system",
+}
 #: Sound files the simulated Asterisk has, with their length in samples (8 kHz).
 DEFAULT_SOUNDS: dict[str, int] = {
     "beep": 2000,
@@ -163,8 +208,8 @@ DEFAULT_SOUNDS: dict[str, int] = {
     "vm-goodbye": 6000,
     "tt-monkeys": 80000,
 }
-_EXPRESSION = re.compile(r"\$\{([^{}]*)\}")
 _FUNCTION = re.compile(r"([A-Za-z_]+)\((.*)\)")
+_CALLERID = re.compile(r'\s*"?([^"<]*?)"?\s*<([^>]*)>\s*')
 _counter = itertools.count(0x0C)
 
 
@@ -176,11 +221,17 @@ class SimulatedChannel:
       (STREAM FILE and the SAY commands take one if it is among their escape digits).
     * ``sounds``: the sound files that exist (``name -> length in samples``).
     * ``hangup_at``: the caller hangs up during the Nth command (1-based): that command
-      answers ``200 result=-1`` (or its usual answer if it runs on dead channels), then
-      ``HANGUP`` follows and later commands that need a live channel get 511.
+      answers as Asterisk 22 does (``200 result=-1``, with ``endpos=0`` for the playback
+      commands and ``(hangup) endpos=0`` for RECORD FILE; its usual answer if it runs on
+      dead channels), then ``HANGUP`` follows and later commands that need a live channel
+      get 511.
     * ``drop_at``: the connection breaks when the Nth command arrives (no reply).
     * ``texts``: text messages RECEIVE TEXT returns; ``speech``: phrases SPEECH
       RECOGNIZE returns.
+    * ``callerid_num``, ``callerid_name``: ``CALLERID(num)`` and ``CALLERID(name)`` (the
+      environment says ``unknown`` for an empty one, as Asterisk does).
+    * ``dial_status``: the ``DIALSTATUS`` an ``EXEC Dial`` leaves (``ANSWER``, ``BUSY``,
+      ``NOANSWER``, ``CHANUNAVAIL``...).
     """
 
     name: str = "Local/300@test-0000000c;2"
@@ -195,6 +246,9 @@ class SimulatedChannel:
     texts: list[str] = field(default_factory=list)
     speech: list[str] = field(default_factory=list)
     database: dict[str, str] = field(default_factory=dict)
+    callerid_num: str = ""
+    callerid_name: str = ""
+    dial_status: str = "ANSWER"
     hangup_at: int | None = None
     drop_at: int | None = None
     answered: bool = False
@@ -246,6 +300,8 @@ class ChannelResponder:
             agi_extension=channel.extension,
             agi_priority=str(channel.priority),
             agi_language=channel.language,
+            agi_callerid=channel.callerid_num or "unknown",
+            agi_calleridname=channel.callerid_name or "unknown",
             agi_threadid=str(threading.get_ident()),
         )
         lines = [f"{key}: {value}" for key, value in values.items()]
@@ -274,12 +330,14 @@ class ChannelResponder:
         hangs_up_now = channel.hangup_at is not None and number >= channel.hangup_at
         if hangs_up_now and not channel.hungup and not dead_ok:
             channel.hungup = True
-            return ["200 result=-1" + (" endpos=0" if "file" in name else ""), "HANGUP"]
-        lines = [self._run(name, arguments)]
-        hangup_command = name == "hangup" and lines[0] == "200 result=1"
-        if (hangs_up_now or hangup_command) and not channel.hungup:
+            return [_HANGUP_REPLIES.get(name, "200 result=-1"), "HANGUP"]
+        was_up = not channel.hungup
+        answer = self._run(name, arguments)
+        lines = [answer] if isinstance(answer, str) else answer
+        if hangs_up_now:
             channel.hungup = True
-            lines.append("HANGUP")
+        if was_up and channel.hungup:
+            lines.append("HANGUP")  # Asterisk tells a network script right after the reply
         return lines
 
     @staticmethod
@@ -303,12 +361,27 @@ class ChannelResponder:
         return digits.pop(0) if digits else None
 
     def value(self, name: str) -> str | None:
-        """A variable or function value on this channel (``None`` if unset)."""
+        """A variable, built-in (``EXTEN``, ``CONTEXT``...) or function value on this
+        channel, as GET VARIABLE reads it (``None`` if unset)."""
         channel = self.channel
         match = _FUNCTION.fullmatch(name)
         if match is None:
-            return channel.variables.get(name)
+            builtin = {
+                "EXTEN": channel.extension,
+                "CONTEXT": channel.context,
+                "PRIORITY": str(channel.priority),
+                "CHANNEL": channel.name,
+                "UNIQUEID": channel.uniqueid,
+            }.get(name)
+            return builtin if builtin is not None else channel.variables.get(name)
         function, argument = match.group(1).upper(), match.group(2)
+        if function == "CALLERID":
+            return {
+                "num": channel.callerid_num,
+                "number": channel.callerid_num,
+                "name": channel.callerid_name,
+                "all": _callerid_all(channel.callerid_name, channel.callerid_num),
+            }.get(argument.strip().lower())
         if function == "CHANNEL":
             return {
                 "name": channel.name,
@@ -325,7 +398,59 @@ class ChannelResponder:
             return str(len(argument))
         return None
 
-    def _run(self, name: str, args: list[str]) -> str:
+    def expand(self, text: str) -> str:
+        """``text`` with every ``${...}`` replaced as Asterisk's substitution does it:
+        nested expressions, functions, and ``${NAME:offset:length}`` substrings (an
+        unset name gives an empty string; an unclosed ``${`` stays as written)."""
+        parts: list[str] = []
+        position = 0
+        while (start := text.find("${", position)) >= 0:
+            parts.append(text[position:start])
+            depth, index = 1, start + 2
+            while index < len(text) and depth:
+                if text.startswith("${", index):
+                    depth, index = depth + 1, index + 2
+                    continue
+                if text[index] == "}":
+                    depth -= 1
+                index += 1
+            if depth:
+                position = start
+                break
+            parts.append(self._substitute(self.expand(text[start + 2 : index - 1])))
+            position = index
+        parts.append(text[position:])
+        return "".join(parts)
+
+    def _substitute(self, expression: str) -> str:
+        """One ``NAME[:offset[:length]]`` expression, already expanded inside."""
+        depth = 0
+        for index, char in enumerate(expression):
+            if char == "(":
+                depth += 1
+            elif char == ")":
+                depth -= 1
+            elif char == ":" and depth == 0:
+                value = self.value(expression[:index]) or ""
+                return _substring(value, expression[index + 1 :])
+        return self.value(expression) or ""
+
+    def assign(self, name: str, value: str) -> None:
+        """``Set(name=value)`` / SET VARIABLE: a variable, or ``CALLERID(num|name)``."""
+        channel = self.channel
+        match = _FUNCTION.fullmatch(name)
+        if match is not None and match.group(1).upper() == "CALLERID":
+            field_name = match.group(2).strip().lower()
+            if field_name in ("num", "number"):
+                channel.callerid_num = value
+            elif field_name == "name":
+                channel.callerid_name = value
+            elif field_name == "all":
+                channel.callerid_name, channel.callerid_num = _parse_callerid(value)
+            return
+        channel.variables[name] = value
+
+    def _run(self, name: str, args: list[str]) -> str | list[str]:
         channel = self.channel
         if name == "answer":
             channel.answered = True
@@ -339,24 +464,20 @@ class ChannelResponder:
         if name.startswith("database"):
             return self._database(name, args)
         if name == "exec":
-            application = args[0].lower()
-            if application not in _APPLICATIONS:
-                return "200 result=-2"
-            if application == "set" and len(args) > 1:
-                variable, _, assigned = args[1].partition("=")
-                channel.variables[variable] = assigned
-            return "200 result=0"
+            return self._exec(args[0], ",".join(args[1:]))
         if name == "get data":
             return self._get_data(args)
         if name == "get full variable":
-            text = _EXPRESSION.sub(lambda m: self.value(m.group(1)) or "", args[0])
-            return f"200 result=1 ({text})"
+            if len(args) > 1 and args[1] != channel.name:
+                return "200 result=0"  # no such channel
+            return f"200 result=1 ({self.expand(args[0])})"
         if name == "get variable":
             value = self.value(args[0])
             return "200 result=0" if value is None else f"200 result=1 ({value})"
         if name == "hangup":
             if args and args[0] != channel.name:
                 return "200 result=-1"
+            channel.hungup = True
             return "200 result=1"
         if name == "receive char":
             char = self._key()
@@ -374,7 +495,10 @@ class ChannelResponder:
         if name in ("stream file", "control stream file", "get option"):
             return self._stream(name, args)
         if name == "set variable":
-            channel.variables[args[0]] = args[1]
+            self.assign(args[0], args[1])
+            return "200 result=1"
+        if name == "set callerid":
+            channel.callerid_name, channel.callerid_num = _parse_callerid(args[0])
             return "200 result=1"
         if name == "set context":
             channel.context = args[0]
@@ -394,8 +518,58 @@ class ChannelResponder:
         if name.startswith("speech"):
             return self._speech(name, args)
         if name == "gosub":
-            return "200 result=0"
-        # send image/text, set autohangup/callerid/music: accepted, nothing to report.
+            # Asterisk says it is trying before it runs the subroutine, then answers.
+            return ["100 result=0 Trying...", "200 result=0 Gosub complete"]
+        # send image/text, set autohangup/music: accepted, nothing to report.
+        return "200 result=0"
+
+    def _exec(self, application: str, data: str) -> str:
+        """``EXEC application data``: what the common applications do to the channel."""
+        channel = self.channel
+        app = application.lower()
+        if app not in _APPLICATIONS:
+            return "200 result=-2"  # Asterisk has no such application
+        if app == "answer":
+            channel.answered = True
+        elif app == "hangup":
+            channel.hungup = True
+            return "200 result=-1"  # the application ends the call: -1, then HANGUP
+        elif app == "set":
+            variable, _, assigned = data.partition("=")
+            self.assign(variable, assigned)
+        elif app == "goto":
+            target = data.split(",")
+            if target[-1].isdigit():
+                channel.priority = int(target[-1])
+            if len(target) > 1:
+                channel.extension = target[-2]
+            if len(target) > 2:
+                channel.context = target[-3]
+        elif app in ("playback", "background"):
+            files = data.split(",")[0].split("&")
+            found = all(name in channel.sounds for name in files if name)
+            status = "SUCCESS" if found else "FAILED"
+            channel.variables[f"{app.upper()}STATUS"] = status
+        elif app == "dial":
+            if not data:
+                return "200 result=-1"  # Dial requires an argument
+            channel.variables["DIALSTATUS"] = channel.dial_status
+        elif app == "read":
+            options = data.split(",")
+            most = int(options[2]) if len(options) > 2 and options[2].isdigit() else 255
+            most = most or 255
+            collected = ""
+            while channel.digits and len(collected) < most:
+                key = channel.digits.pop(0)
+                if key == "#":
+                    break
+                collected += key
+            channel.variables[options[0]] = collected
+            channel.variables["READSTATUS"] = "OK" if collected else "TIMEOUT"
+        elif app == "record":
+            channel.variables["RECORD_STATUS"] = "SUCCESS"
+        elif app == "system":
+            channel.variables["SYSTEMSTATUS"] = "SUCCESS"
         return "200 result=0"
 
     def _database(self, name: str, args: list[str]) -> str:
@@ -434,7 +608,11 @@ class ChannelResponder:
             return "200 result=-1 endpos=0"
         key = self._press(args[1])
         if key is None and name == "get option":
+            # After playback GET OPTION takes the next key, but like Asterisk answers 0
+            # for one that is not an escape digit.
             key = self._key()
+            if key is not None and key not in args[1]:
+                key = None
         if key is not None:
             return f"200 result={ord(key)} endpos={length // 2}"
         return f"200 result=0 endpos={length}"
@@ -458,6 +636,48 @@ class ChannelResponder:
                 return f"200 result=1 (speech) endpos=0 {fields}"
             return "200 result=1 (timeout) endpos=0"
         return "200 result=1"
+
+
+#: What Asterisk 22 answers when the caller hangs up during one of these commands.
+_HANGUP_REPLIES = {
+    "stream file": "200 result=-1 endpos=0",
+    "control stream file": "200 result=-1 endpos=0",
+    "get option": "200 result=-1 endpos=0",
+    "record file": "200 result=-1 (hangup) endpos=0",
+}
+
+
+def _substring(value: str, spec: str) -> str:
+    """``${NAME:offset:length}`` applied to ``value`` (negative numbers count from the
+    end, as in Asterisk; a length of 0 or none means the rest)."""
+    offset_text, _, length_text = spec.partition(":")
+    try:
+        offset = int(offset_text or 0)
+        length = int(length_text) if length_text else 0
+    except ValueError:
+        return value
+    value = value[offset:] if offset >= 0 else value[max(len(value) + offset, 0) :]
+    if length > 0:
+        return value[:length]
+    if length < 0:
+        return value[:length] if -length < len(value) else ""
+    return value
+
+
+def _callerid_all(name: str, number: str) -> str:
+    """``CALLERID(all)``: ``"name" <number>``."""
+    return f'"{name}" <{number}>' if name else f"<{number}>"
+
+
+def _parse_callerid(text: str) -> tuple[str, str]:
+    """``(name, number)`` from ``"name" <number>``, ``name <number>`` or a bare number."""
+    match = _CALLERID.fullmatch(text)
+    if match is not None:
+        return match.group(1).strip(), match.group(2).strip()
+    text = text.strip().strip('"')
+    if text.lstrip("+").isdigit():
+        return "", text
+    return text, ""
 
 
 @dataclass
