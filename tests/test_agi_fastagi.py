@@ -129,7 +129,7 @@ def test_arguments_query_and_handler_selection(server: RunningServer) -> None:
     call(server, "demo", args=["z"])
     call(server, "other", args=["y"])
     assert seen == [
-        ("demo2", ("one", "two words"), {"a": ["1", "2"], "b": [""]}, "demo2/x", "one"),
+        ("demo2", ("one", "two words"), {"a": ["1", "2"]}, "demo2/x", "one"),
         ("demo", ("z",), {}, "demo", "z"),
         ("default", ("y",), {}, "other", "y"),
     ]
@@ -640,3 +640,143 @@ def test_an_odd_environment_line_is_accepted(
         assert reader.read() == b""
     assert seen == [("SIP/raw-1", ("one",), "y")]
     assert any("Welcome to the FastAGI proxy" in r.getMessage() for r in caplog.records)
+
+
+# -- what pystrix 1.x does, probed against 1.3.0 -----------------------------------------------
+
+
+def test_verbose_sends_the_1x_level_numbers(server: RunningServer) -> None:
+    def scenario(agi: Any, *_: Any) -> Generator[Any]:
+        yield core.Verbose("bad", core.LOG_CRITICAL)
+        yield core.Verbose("noise", core.LOG_DEBUG)
+        yield core.Verbose("plain")  # LOG_INFO
+
+    server.register("hello", scenario)
+    record = call(server)
+    # 1.x writes the constant's value: LOG_DEBUG=0, LOG_INFO=1 ... LOG_CRITICAL=4.
+    assert record.commands == ["VERBOSE bad 4", "VERBOSE noise 0", "VERBOSE plain 1"]
+
+
+def test_receive_char_gives_the_character_and_a_timeout_flag(server: RunningServer) -> None:
+    seen: list[Any] = []
+
+    def scenario(agi: Any, *_: Any) -> Generator[Any]:
+        seen.append((yield core.ReceiveChar(100)))
+        seen.append((yield core.ReceiveChar(100)))  # "200 result=0 (timeout)"
+
+    server.register("hello", scenario)
+    call(server, channel=SimulatedChannel(digits=["x"]))
+    assert seen == [("x", False), None]
+
+
+def test_record_file_without_a_key_gives_an_empty_key(server: RunningServer) -> None:
+    seen: list[Any] = []
+
+    def scenario(agi: Any, *_: Any) -> Generator[Any]:
+        seen.append((yield core.RecordFile("message", escape_digits="#")))
+        seen.append((yield core.RecordFile("message", escape_digits="#")))
+
+    server.register("hello", scenario)
+    call(server, channel=SimulatedChannel(digits=["#"]))
+    assert seen == [("#", 4000, False), ("", 8000, True)]
+
+
+def test_registering_a_pattern_again_keeps_the_first_handler(
+    server: RunningServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    seen: list[str] = []
+
+    def named(name: str) -> Any:
+        def scenario(agi: Any, *_: Any) -> Generator[Any]:
+            seen.append(name)
+            yield core.Noop()
+
+        return scenario
+
+    server.register("hello", named("first"))
+    with caplog.at_level(logging.WARNING, logger="pystrix.agi"):
+        server.register("hello", named("second"))
+    call(server)
+    assert seen == ["first"]
+    assert any("already registered" in r.getMessage() for r in caplog.records)
+    # Unregistering is how a handler is replaced.
+    target: Any = server.threaded if server.kind == "threaded" else server.aio
+    assert target.unregister_script_handler("hello") is True
+    server.register("hello", named("second"))
+    call(server)
+    assert seen == ["first", "second"]
+
+
+def test_blank_query_values_are_left_out_of_kwargs(server: RunningServer) -> None:
+    seen: list[Any] = []
+
+    def scenario(agi: Any, args: Any, kwargs: Any, match: Any, path: str) -> Generator[Any]:
+        seen.append((kwargs, path))
+        yield core.Noop()
+
+    server.register("script", scenario)
+    call(server, "script?a=1&b=&c=3&a=2&d=")
+    assert seen == [({"a": ["1", "2"], "c": ["3"]}, "script")]
+
+
+def play_asterisk(server: RunningServer, replies: list[bytes]) -> list[bytes]:
+    """Be Asterisk on a raw socket: the environment, then each reply after a command.
+    Returns the commands received."""
+    commands: list[bytes] = []
+    with raw_peer(server) as sock:
+        sock.sendall(ENVIRONMENT)
+        reader = sock.makefile("rb")
+        for reply in replies:
+            commands.append(reader.readline())
+            sock.sendall(reply)
+        assert reader.read() == b""  # the handler returned: the server closed the call
+    return commands
+
+
+def test_replies_read_as_pystrix_1x_reads_them(server: RunningServer) -> None:
+    seen: list[Any] = []
+
+    def scenario(agi: Any, *_: Any) -> Generator[Any]:
+        for action in (
+            core.TDDMode(core.TDD_ON),
+            core.TDDMode(core.TDD_ON),
+            core.ChannelStatus(),
+            core.GetVariable("EMPTY"),
+            core.DatabaseGet("family", "key"),
+            core.DatabasePut("family", "key", "value"),
+            core.StreamFile("beep", "1"),
+            core.SayDigits("12", "1"),
+            core.RecordFile("message", escape_digits="#"),
+        ):
+            try:
+                seen.append((yield action))
+            except AGIAppError as exc:
+                seen.append(type(exc))
+
+    server.register("hello", scenario)
+    commands = play_asterisk(
+        server,
+        [
+            b"200 result=1\n",  # TDD mode set: True (1.x), not None
+            b"200 result=0\n",  # no TDD on this channel: False, not an error
+            b"200 result=9\n",  # AST_STATE_PRERING has no CHANNEL_* name: the int
+            b"200 result=1\n",  # set, with no value: ""
+            b"200 result=-1\n",  # AstDB failures are AGIDBErrors, -1 included
+            b"200 result=-1\n",
+            b"200 result=-2 endpos=0\n",  # a negative result is a failure, never "no key"
+            b"200 result=-2\n",
+            b"200 result=0 (randomerror) endpos=0\n",  # 1.x: AGIAppError
+        ],
+    )
+    assert len(commands) == 9
+    assert seen == [
+        True,
+        False,
+        9,
+        "",
+        core.AGIDBError,
+        core.AGIDBError,
+        AGIAppError,
+        AGIAppError,
+        AGIAppError,
+    ]

@@ -292,7 +292,7 @@ def test_arguments_in_order() -> None:
     assert isinstance(environment, Environment)
     assert environment.args == ("one words", "two")
     assert environment.path == "s"
-    assert environment.query == {"a": ["1", "2"], "b": [""]}
+    assert environment.query == {"a": ["1", "2"]}  # 1.x leaves the blank "b=" out
 
 
 @pytest.mark.parametrize("line", [b"garbage\n", b"20 result=1\n", b"HTTP/1.1 200 OK\n"])

@@ -11,6 +11,8 @@ channel (Asterisk 22's answers) over real sockets.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -98,6 +100,17 @@ def voicemail(agi: Any, args: Any, kwargs: Any, match: Any, path: Any) -> None:
         journal.append("hung up while recording")
 
 
+def greeting(agi: Any, args: Any, kwargs: Any, match: Any, path: Any) -> None:
+    """Query-string options with defaults, a console message and a text character."""
+    lang = kwargs.get("lang", ["en"])[0]  # 1.x leaves a blank ``lang=`` out of kwargs
+    agi.execute(core.Verbose(f"greeting in {lang}", core.LOG_WARN))
+    response = agi.execute(core.ReceiveChar(2000))
+    if response is not None:
+        char, timed_out = response
+        journal.append(("char", char, timed_out))
+    journal.append(("lang", lang))
+
+
 def fallback(agi: Any, args: Any, kwargs: Any, match: Any, path: Any) -> None:
     """The default handler: no match object."""
     journal.append(("fallback", args, match, path))
@@ -110,6 +123,7 @@ def server() -> Iterator[Any]:
     fagi.register_script_handler(re.compile(r"announce"), announcement)
     fagi.register_script_handler(re.compile(r"survey"), survey)
     fagi.register_script_handler(re.compile(r"voicemail"), voicemail)
+    fagi.register_script_handler(re.compile(r"greet"), greeting)
     fagi.register_script_handler(None, fallback)
     thread = threading.Thread(target=fagi.serve_forever, args=(0.05,), daemon=True)
     thread.start()
@@ -172,6 +186,39 @@ def test_a_hang_up_while_recording_keeps_the_message(server: Any) -> None:
     assert record.replies[-1] == ["200 result=-1 (hangup) endpos=0", "HANGUP"]
     place(server, "voicemail", [], digits=["#"])
     assert journal == [("recorded", "#", 4000, False)]
+
+
+def test_a_recording_that_ends_without_a_key(server: Any) -> None:
+    place(server, "voicemail", [])
+    assert journal == [("recorded", "", 8000, True)]  # 1.x: an empty key, not None
+
+
+def test_query_defaults_levels_and_a_received_character(server: Any) -> None:
+    record = place(server, "greet?lang=&x=1", [], digits=["y"])
+    assert journal == [("char", "y", False), ("lang", "en")]
+    assert record.commands[0] == 'VERBOSE "greeting in en" 2'  # LOG_WARN is 2 in 1.x
+    place(server, "greet?lang=fr", [])
+    assert journal == [("lang", "fr")]  # no character came: None
+
+
+def test_the_1x_module_paths_and_names() -> None:
+    # A fresh interpreter: nothing imported beforehand, as in a 1.x program.
+    program = """
+import pystrix
+from pystrix.agi.agi import AGI, AGIHangup, AGIAppError, AGIResultHangup, quote
+from pystrix.agi.fastagi import FastAGI, FastAGIServer, AGISIGPIPEHangup, AGIDeadChannelError
+from pystrix.agi.core import AGIDBError, LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR, LOG_CRITICAL
+assert pystrix.agi.agi_core.AGIHangup is pystrix.agi.AGIHangup is AGIHangup
+assert pystrix.agi.fastagi.AGIAppError is pystrix.agi.core.AGIAppError is AGIAppError
+assert issubclass(AGIDeadChannelError, pystrix.agi.agi.AGIError)
+assert issubclass(AGIDBError, AGIAppError) and issubclass(AGISIGPIPEHangup, AGIHangup)
+assert (LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR, LOG_CRITICAL) == (0, 1, 2, 3, 4)
+print("ok")
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout == "ok\n", done.stderr
 
 
 def test_handler_lookup_and_the_default_handler(server: Any) -> None:

@@ -7,7 +7,8 @@ FastAGI server, :mod:`pystrix.agi.asyncagi` runs AGI commands over AMI, and
 :mod:`pystrix.agi.protocol` is the I/O-free core they all share.
 """
 
-from . import core
+# agi_core too, so that ``pystrix.agi.agi_core`` works after ``import pystrix`` (1.x).
+from . import agi_core, core
 from .agi import AGI
 from .errors import (
     AGIAppError,
@@ -53,5 +54,6 @@ __all__ = [
     "FastAGI",
     "FastAGIServer",
     "Reply",
+    "agi_core",
     "core",
 ]

@@ -2,12 +2,14 @@
 
 Handlers are tried in registration order; the first whose pattern matches the script path
 (with :meth:`re.Pattern.match`, so from the start) wins, else the default handler
-(registered with ``None``) is used.  Clearing keeps the default handler, as pystrix 1.x
-does; registering ``None`` as the default removes it.
+(registered with ``None``) is used.  Registering a pattern that is already registered
+keeps the first handler, clearing keeps the default handler, as pystrix 1.x does;
+registering ``None`` as the default removes it.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from typing import Generic, TypeVar
@@ -15,6 +17,7 @@ from typing import Generic, TypeVar
 __all__ = ["ScriptHandlers"]
 
 _H = TypeVar("_H")
+_logger = logging.getLogger("pystrix.agi")
 
 
 class ScriptHandlers(Generic[_H]):
@@ -26,8 +29,13 @@ class ScriptHandlers(Generic[_H]):
         self._default: _H | None = None
 
     def register(self, regex: str | re.Pattern[str] | None, handler: _H | None) -> None:
-        """Add (or replace, keeping its place) the handler for ``regex``; ``None`` as
-        ``regex`` sets the default handler (``None`` as ``handler`` too removes it)."""
+        """Add the handler for ``regex``; ``None`` as ``regex`` sets the default handler
+        (``None`` as ``handler`` too removes it).
+
+        A pattern already registered keeps its first handler (pystrix 1.x does the same,
+        so a 1.x program that registers twice serves what it served there); unregister it
+        first to replace it.
+        """
         with self._lock:
             if regex is None:
                 self._default = handler
@@ -35,9 +43,12 @@ class ScriptHandlers(Generic[_H]):
             if handler is None:
                 raise TypeError("only the default handler (regex None) may be None")
             pattern = re.compile(regex) if isinstance(regex, str) else regex
-            for index, (known, _) in enumerate(self._handlers):
+            for known, _ in self._handlers:
                 if known.pattern == pattern.pattern and known.flags == pattern.flags:
-                    self._handlers[index] = (pattern, handler)
+                    _logger.warning(
+                        "FastAGI pattern %r is already registered; keeping its first handler",
+                        pattern.pattern,
+                    )
                     return
             self._handlers.append((pattern, handler))
 

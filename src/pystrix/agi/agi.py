@@ -13,7 +13,22 @@ import sys
 from types import FrameType
 from typing import Protocol, TypeVar
 
-from .errors import AGIProtocolError, AGISIGHUPHangup, AGISIGPIPEHangup, AGITimeoutError
+from .errors import (
+    AGIAppError,
+    AGIDeadChannelError,
+    AGIError,
+    AGIException,
+    AGIHangup,
+    AGIInvalidCommandError,
+    AGINoResultError,
+    AGIProtocolError,
+    AGIResultHangup,
+    AGISIGHUPHangup,
+    AGISIGPIPEHangup,
+    AGITimeoutError,
+    AGIUnknownError,
+    AGIUsageError,
+)
 from .protocol import (
     DEFAULT_MAX_LINE_LENGTH,
     Action,
@@ -22,9 +37,28 @@ from .protocol import (
     Environment,
     HangupNotice,
     Reply,
+    quote,
 )
 
-__all__ = ["AGI", "LineReader", "Writer"]
+# The exceptions and quote() are importable from here too, as from pystrix 1.x's module.
+__all__ = [
+    "AGI",
+    "AGIAppError",
+    "AGIDeadChannelError",
+    "AGIError",
+    "AGIException",
+    "AGIHangup",
+    "AGIInvalidCommandError",
+    "AGINoResultError",
+    "AGIResultHangup",
+    "AGISIGHUPHangup",
+    "AGISIGPIPEHangup",
+    "AGIUnknownError",
+    "AGIUsageError",
+    "LineReader",
+    "Writer",
+    "quote",
+]
 
 _T = TypeVar("_T")
 _logger = logging.getLogger("pystrix.agi")

@@ -187,7 +187,8 @@ class FastAGIServer:
         self, regex: str | re.Pattern[str] | None, handler: AsyncScriptHandler | None
     ) -> None:
         """Serve scripts whose path ``regex`` matches (from the start) with ``handler``;
-        ``None`` sets the default handler."""
+        ``None`` sets the default handler.  Registering a pattern again keeps the first
+        handler, as the threaded server does."""
         self._script_handlers.register(regex, handler)
 
     def unregister_script_handler(self, regex: str | re.Pattern[str] | None) -> bool:

@@ -33,7 +33,7 @@ import enum
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import AGIAppError, AGIProtocolError
 from .protocol import Action, Reply
@@ -150,18 +150,22 @@ FORMAT_ULAW = "ulaw"
 FORMAT_VOX = "vox"
 FORMAT_WAV = "wav"
 
-#: Verbosity levels for :class:`Verbose` (Asterisk shows a message when its verbosity is
-#: at least the level, so the most important messages have the lowest numbers).
-LOG_DEBUG = 4
-LOG_INFO = 3
+#: Levels for :class:`Verbose`, with pystrix 1.x's values: the number is sent to
+#: Asterisk unchanged, so ``Verbose(message, LOG_CRITICAL)`` sends level 4, as 1.x does.
+#: (Asterisk shows a VERBOSE message when its console verbosity is at least the level.)
+LOG_DEBUG = 0
+LOG_INFO = 1
 LOG_WARN = 2
-LOG_ERROR = 1
-LOG_CRITICAL = 0
+LOG_ERROR = 3
+LOG_CRITICAL = 4
 
 #: Modes for :class:`TDDMode`.
 TDD_ON = "on"
 TDD_OFF = "off"
 TDD_MATE = "mate"
+
+
+_R = TypeVar("_R")
 
 
 class AGIDBError(AGIAppError):
@@ -180,12 +184,18 @@ def _digits(digits: str | Iterable[object] | None) -> str:
     return "".join(str(digit) for digit in digits)
 
 
-def _char(code: int) -> str | None:
-    """The key an ASCII code stands for, ``None`` for 0 (nothing pressed).
+def _key(reply: Reply) -> str | None:
+    """The key whose character code is the reply's ``result``; ``None`` for 0 (nothing
+    pressed).
 
-    A code no character has is a malformed reply, not a crash of the caller's handler.
+    A negative code other than the -1 already raised (``-2``...) is a failure, not "no
+    key", as pystrix 1.x reads it; a code no character has is a malformed reply, not a
+    crash of the caller's handler.
     """
-    if code <= 0:
+    code = reply.result_int
+    if code < 0:
+        raise _fail(reply, f"the command failed (result={code})")
+    if code == 0:
         return None
     if code > 0x10FFFF:
         raise AGIProtocolError(f"result={code} is not a character code")
@@ -202,6 +212,12 @@ class _NoResult(Action[None]):
     def process_response(self, response: Reply) -> None:
         """Nothing to return: failures were raised already."""
         return None
+
+
+def _value(reply: Reply) -> str | None:
+    """A variable's value: ``None`` unless ``result=1``; ``""`` if the reply had no
+    ``(value)`` at all (as pystrix 1.x reads it)."""
+    return (reply.data or "") if reply.result == "1" else None
 
 
 def _endpos(reply: Reply) -> int:
@@ -229,7 +245,7 @@ class _KeyAndOffset(Action[tuple[str, int] | None]):
 
     def process_response(self, response: Reply) -> tuple[str, int] | None:
         """``None``, or ``(key, endpos)``."""
-        key = _char(response.result_int)
+        key = _key(response)
         return None if key is None else (key, _endpos(response))
 
 
@@ -261,11 +277,12 @@ class AsyncAGIBreak(Action[None]):
         return None
 
 
-class ChannelStatus(Action[ChannelState]):
+class ChannelStatus(Action[ChannelState | int]):
     """``CHANNEL STATUS [channel]``: the state of this (or the named) channel.
 
-    Returns a :class:`ChannelState` (equal to the ``CHANNEL_*`` constants); a channel
-    that does not exist raises :class:`AGIAppError`.
+    Returns a :class:`ChannelState` (equal to the ``CHANNEL_*`` constants), or the plain
+    ``int`` for a state it has no name for (Asterisk also has 8, dialling off-hook, and
+    9, pre-ring); a channel that does not exist raises :class:`AGIAppError`.
     """
 
     check_hangup = False
@@ -273,15 +290,15 @@ class ChannelStatus(Action[ChannelState]):
     def __init__(self, channel: str | None = None) -> None:
         super().__init__("CHANNEL STATUS", *((channel,) if channel else ()))
 
-    def process_response(self, response: Reply) -> ChannelState:
-        """The state, as a named constant."""
+    def process_response(self, response: Reply) -> ChannelState | int:
+        """The state, as a named constant where there is one."""
         value = response.result_int
         if value < 0:
             raise _fail(response, "no such channel")
         try:
             return ChannelState(value)
         except ValueError:
-            raise _fail(response, f"unknown channel state {value}") from None
+            return value  # a state newer than our names is still a state (1.x: the int)
 
 
 class ControlStreamFile(Action[KeyPress | None]):
@@ -314,11 +331,23 @@ class ControlStreamFile(Action[KeyPress | None]):
 
     def process_response(self, response: Reply) -> KeyPress | None:
         """``None``, or the key pressed (with its ``endpos``)."""
-        key = _char(response.result_int)
+        key = _key(response)
         return None if key is None else KeyPress(key, _endpos(response))
 
 
-class DatabaseDel(Action[None]):
+class _DatabaseAction(Action[_R]):
+    """An AstDB command: a bare ``result=-1`` raises :class:`AGIDBError` (an
+    :class:`AGIAppError`), so that ``except AGIDBError`` catches every AstDB failure, as
+    in pystrix 1.x."""
+
+    def interpret(self, reply: Reply) -> _R:
+        """Check ``reply`` (raising the matching exception) and return the result."""
+        if reply.code == 200 and reply.result == "-1" and reply.data != "hangup":
+            raise _fail(reply, f"AstDB command failed ({reply.raw!r})", AGIDBError)
+        return super().interpret(reply)
+
+
+class DatabaseDel(_DatabaseAction[None]):
     """``DATABASE DEL family key``.  Returns ``None``; :class:`AGIDBError` if it fails."""
 
     def __init__(self, family: str, key: str) -> None:
@@ -331,7 +360,7 @@ class DatabaseDel(Action[None]):
         return None
 
 
-class DatabaseDeltree(Action[None]):
+class DatabaseDeltree(_DatabaseAction[None]):
     """``DATABASE DELTREE family [keytree]``.  Returns ``None``; :class:`AGIDBError` if
     nothing was deleted."""
 
@@ -345,7 +374,7 @@ class DatabaseDeltree(Action[None]):
         return None
 
 
-class DatabaseGet(Action[str]):
+class DatabaseGet(_DatabaseAction[str]):
     """``DATABASE GET family key``.  Returns the value; :class:`AGIDBError` if absent."""
 
     check_hangup = False
@@ -360,7 +389,7 @@ class DatabaseGet(Action[str]):
         return response.data or ""
 
 
-class DatabasePut(Action[None]):
+class DatabasePut(_DatabaseAction[None]):
     """``DATABASE PUT family key value``.  Returns ``None``; :class:`AGIDBError` if it
     could not be stored."""
 
@@ -425,7 +454,7 @@ class GetFullVariable(Action[str | None]):
 
     def process_response(self, response: Reply) -> str | None:
         """The value or ``None``."""
-        return response.data if response.result == "1" else None
+        return _value(response)
 
 
 class GetOption(_KeyAndOffset):
@@ -450,7 +479,7 @@ class GetVariable(Action[str | None]):
 
     def process_response(self, response: Reply) -> str | None:
         """The value or ``None``."""
-        return response.data if response.result == "1" else None
+        return _value(response)
 
 
 class Gosub(Action[None]):
@@ -502,19 +531,22 @@ class Noop(_NoResult):
         super().__init__("NOOP")
 
 
-class ReceiveChar(Action[str | None]):
+class ReceiveChar(Action[tuple[str, bool] | None]):
     """``RECEIVE CHAR timeout``: one character from a text-capable channel.
 
-    ``timeout`` in milliseconds (0: forever).  Returns the character, or ``None`` if
-    none came (or the channel cannot receive text).
+    ``timeout`` in milliseconds (0: forever).  Returns ``None`` if no character came,
+    else ``(character, timed_out)``, pystrix 1.x's shape (``timed_out`` is true when
+    Asterisk added ``(timeout)`` to the reply).  ``result=-1`` (the channel cannot
+    receive text) raises :class:`AGIAppError`.
     """
 
     def __init__(self, timeout: int = 0) -> None:
         super().__init__("RECEIVE CHAR", timeout)
 
-    def process_response(self, response: Reply) -> str | None:
-        """The character or ``None``."""
-        return _char(response.result_int)
+    def process_response(self, response: Reply) -> tuple[str, bool] | None:
+        """``None``, or ``(character, timed_out)``."""
+        char = _key(response)
+        return None if char is None else (char, response.data == "timeout")
 
 
 class ReceiveText(Action[str]):
@@ -529,13 +561,16 @@ class ReceiveText(Action[str]):
         return response.data or ""
 
 
-class RecordFile(Action[tuple[str | None, int, bool]]):
+class RecordFile(Action[tuple[str, int, bool]]):
     """``RECORD FILE``: record the caller to ``filename`` in ``format``.
 
     ``timeout`` in milliseconds (-1: none); ``silence`` ends the recording after that
-    many seconds of silence.  Returns ``(key or None, endpos, timed_out)``.  A failure to
-    write raises :class:`AGIAppError`; a hang-up (``200 result=-1 (hangup) endpos=N``)
-    :class:`AGIResultHangup`, as in pystrix 1.x: the recording up to ``endpos`` is kept.
+    many seconds of silence.  Returns ``(key, endpos, timed_out)`` as pystrix 1.x does:
+    ``(key, endpos, False)`` when an escape digit stopped the recording, else ``("",
+    endpos, True)`` (``endpos`` is -1 if Asterisk did not say).  ``result=-1`` (the file
+    cannot be written) and ``(randomerror)`` raise :class:`AGIAppError`; a hang-up
+    (``200 result=-1 (hangup) endpos=N``) :class:`AGIResultHangup`, as in pystrix 1.x:
+    the recording up to ``endpos`` is kept.
     """
 
     def __init__(
@@ -557,13 +592,16 @@ class RecordFile(Action[tuple[str | None, int, bool]]):
             arguments.append(f"s={silence}")
         super().__init__("RECORD FILE", *arguments)
 
-    def process_response(self, response: Reply) -> tuple[str | None, int, bool]:
-        """``(key or None, endpos, timed_out)``."""
-        value = response.result_int
-        if value < 0:  # -1 was raised already; another negative is no better
+    def process_response(self, response: Reply) -> tuple[str, int, bool]:
+        """``(key, endpos, False)`` after a key, else ``("", endpos, True)``."""
+        if response.data == "randomerror":  # Asterisk could not read the channel
+            raise _fail(response, "recording failed (randomerror)")
+        if response.data == "dtmf":
+            return _key(response) or "", _endpos(response), False
+        if response.result_int < 0:  # -1 was raised already; another negative is no better
             raise _fail(response, f"recording failed ({response.data})")
-        key = _char(value) if response.data == "dtmf" else None
-        return key, response.endpos or 0, response.data == "timeout"
+        # 1.x's rule: anything but a key ended the recording by time (or silence).
+        return "", _endpos(response), True
 
 
 class _Say(Action[str | None]):
@@ -573,7 +611,7 @@ class _Say(Action[str | None]):
 
     def process_response(self, response: Reply) -> str | None:
         """The key pressed, or ``None``."""
-        return _char(response.result_int)
+        return _key(response)
 
 
 class SayAlpha(_Say):
@@ -736,22 +774,23 @@ class StreamFile(_KeyAndOffset):
         super().__init__("STREAM FILE", filename, _digits(escape_digits), *extra)
 
 
-class TDDMode(Action[None]):
-    """``TDD MODE on|off|mate``.  Returns ``None``; a channel without TDD support raises
-    :class:`AGIAppError`."""
+class TDDMode(Action[bool]):
+    """``TDD MODE on|off|mate``.  Returns ``True`` if the mode was set, ``False`` if the
+    channel has no TDD support (``result=0``), as pystrix 1.x does."""
 
     def __init__(self, mode: str) -> None:
         super().__init__("TDD MODE", mode)
 
-    def process_response(self, response: Reply) -> None:
-        """``None``; ``result=0`` raises."""
-        if response.result_int == 0:
-            raise _fail(response, "the channel is not TDD-capable")
-        return None
+    def process_response(self, response: Reply) -> bool:
+        """Whether the channel took the mode."""
+        return response.result_int == 1
 
 
 class Verbose(_NoResult):
-    """``VERBOSE message level``: log to the Asterisk console.  Returns ``None``."""
+    """``VERBOSE message level``: log to the Asterisk console.  Returns ``None``.
+
+    ``level`` (one of the ``LOG_*`` constants, or any number) is sent as it is.
+    """
 
     check_hangup = False
 
@@ -768,7 +807,7 @@ class WaitForDigit(Action[str | None]):
 
     def process_response(self, response: Reply) -> str | None:
         """The key or ``None``."""
-        return _char(response.result_int)
+        return _key(response)
 
 
 # -- speech ----------------------------------------------------------------------------

@@ -12,11 +12,12 @@
 
 Each call runs on its own thread as ``handler(agi, args, kwargs, match, path)``: ``agi``
 is a :class:`FastAGI` session, ``args`` the ``agi_arg_N`` values as a tuple, ``kwargs``
-the script's query string (``parse_qs``: every value is a list), ``match`` the pattern's
-match (``None`` for the default handler) and ``path`` the script path without its query
-string.  When the handler returns, or raises,
-the connection is closed and the dialplan goes on.  A handler that raises is logged with
-the call's channel and script; a hang-up (:class:`AGIHangup`) is logged at debug level.
+the script's query string (``parse_qs``: every value is a list; blank values are left
+out, as in pystrix 1.x), ``match`` the pattern's match (``None`` for the default
+handler) and ``path`` the script path without its query string.  When the handler
+returns, or raises, the connection is closed and the dialplan goes on.  A handler that
+raises is logged with the call's channel and script; a hang-up (:class:`AGIHangup`) is
+logged at debug level.
 """
 
 from __future__ import annotations
@@ -32,10 +33,39 @@ from typing import Any
 
 from ._scripts import ScriptHandlers
 from .agi import _AGI, LineReader, Writer
-from .errors import AGIException, AGIHangup
-from .protocol import DEFAULT_MAX_LINE_LENGTH, Environment
+from .errors import (
+    AGIAppError,
+    AGIDeadChannelError,
+    AGIError,
+    AGIException,
+    AGIHangup,
+    AGIInvalidCommandError,
+    AGINoResultError,
+    AGIResultHangup,
+    AGISIGPIPEHangup,
+    AGIUnknownError,
+    AGIUsageError,
+)
+from .protocol import DEFAULT_MAX_LINE_LENGTH, Environment, quote
 
-__all__ = ["FastAGI", "FastAGIServer", "ScriptHandler"]
+# The exceptions and quote() are importable from here too, as from pystrix 1.x's module.
+__all__ = [
+    "AGIAppError",
+    "AGIDeadChannelError",
+    "AGIError",
+    "AGIException",
+    "AGIHangup",
+    "AGIInvalidCommandError",
+    "AGINoResultError",
+    "AGIResultHangup",
+    "AGISIGPIPEHangup",
+    "AGIUnknownError",
+    "AGIUsageError",
+    "FastAGI",
+    "FastAGIServer",
+    "ScriptHandler",
+    "quote",
+]
 
 #: ``handler(agi, args, kwargs, match, path)``.
 ScriptHandler = Callable[
@@ -159,7 +189,8 @@ class FastAGIServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
         self, regex: str | re.Pattern[str] | None, handler: ScriptHandler | None
     ) -> None:
         """Serve scripts whose path ``regex`` matches (from the start) with ``handler``;
-        ``None`` sets the default handler.  Registering a pattern again replaces it."""
+        ``None`` sets the default handler.  Registering a pattern again keeps the first
+        handler, as in pystrix 1.x (unregister it first to replace it)."""
         self._script_handlers.register(regex, handler)
 
     def unregister_script_handler(self, regex: str | re.Pattern[str] | None) -> bool:

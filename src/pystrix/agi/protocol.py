@@ -337,8 +337,10 @@ class Environment:
 
     @property
     def query(self) -> dict[str, list[str]]:
-        """The script's query string, as :func:`urllib.parse.parse_qs` reads it."""
-        return parse_qs(self.script.partition("?")[2], keep_blank_values=True)
+        """The script's query string, as :func:`urllib.parse.parse_qs` reads it by default:
+        a name with a blank value (``b=`` in ``?a=1&b=``) is left out, as pystrix 1.x
+        leaves it out of a handler's ``kwargs``."""
+        return parse_qs(self.script.partition("?")[2])
 
     @property
     def channel(self) -> str:
