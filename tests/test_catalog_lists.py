@@ -133,10 +133,11 @@ _SIMULATED_LISTS = sorted(name for name in catalog.list_actions() if name.lower(
 def test_simulator_answers_every_list_action_both_ways(manager: Manager, name: str) -> None:
     cls = catalog.list_actions()[name]
     result = _send_synchronous(manager, _build(cls))
-    if not result.success:
+    if not result.success or "EventList" not in result.response:
         # A required header given a placeholder names nothing that exists, or the list is
-        # empty and Asterisk says so with an Error: either way no list follows.
-        assert result.events.in_order == []
+        # empty and Asterisk says so with an Error, or with a Success and no EventList (as
+        # transcript 25 records for VoicemailUserStatus): either way no list follows.
+        assert result.events.in_order == [] and not result.events_timeout
         return
     assert not result.events_timeout
     complete = result.events.in_order[-1]

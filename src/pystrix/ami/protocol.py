@@ -282,14 +282,17 @@ class MessageParser:
             raise MessageTooLargeError(size, self.max_message_size)
 
 
-def _opens_list(pending: PendingAction, response: Message) -> bool:
-    """Whether ``response`` begins the event list of ``pending`` (which follows lists)."""
+def _opens_list(pending: PendingAction, response: Message, legacy: bool) -> bool:
+    """Whether ``response`` begins the event list of ``pending`` (which follows lists);
+    ``legacy``: the server is Asterisk 11 or older."""
     marker = response.get("EventList")
     if marker is not None:
         return marker.lower() == "start"
     # Asterisk 11 and older answer some lists (QueueStatus, SIPpeers) without the header:
     # a request that knows its list's final event takes a success as the list's start.
-    if not pending.finalisers:
+    # Asterisk 12 and later always send it, and answer with a plain Success where no list
+    # follows (VoicemailUserStatus for an unknown mailbox): no waiting for one there.
+    if not (legacy and pending.finalisers):
         return False
     value = (response.get("Response") or "").lower()
     return value not in ("error", "failure", "fail")
@@ -576,8 +579,8 @@ class PendingAction:
     ``aggregates`` are the :class:`~pystrix.ami.events.Aggregate` classes to build when
     the list ends, and ``finalisers`` the lower-cased names of the events that end it
     (besides any event carrying ``EventList: Complete``).  With finalisers, a successful
-    response opens the list even without ``EventList: start``, as Asterisk 11 and older
-    answer some lists (``QueueStatus``).
+    response from Asterisk 11 or older opens the list even without ``EventList: start``,
+    as those versions answer some lists (``QueueStatus``).
     """
 
     __slots__ = (
@@ -691,6 +694,16 @@ class ClientProtocol:
     def asterisk_version(self) -> str | None:
         """The AMI version from the banner (``11.0.0`` on Asterisk 22)."""
         return parse_version(self._parser.banner)
+
+    @property
+    def legacy_lists(self) -> bool:
+        """True when the banner says Asterisk 11 or older (AMI 1.x), whose lists may come
+        without ``EventList`` headers and end only at their final event."""
+        version = self.asterisk_version
+        if not version:
+            return False
+        major, _, _ = version.partition(".")
+        return major.isdigit() and int(major) < 2
 
     @property
     def pending_count(self) -> int:
@@ -824,7 +837,7 @@ class ClientProtocol:
             pending.response = message
             if (dict.get(message, "Response") or message.get("Response")) == "Goodbye":
                 self.logged_off = True
-            if pending.tracks_list and _opens_list(pending, message):
+            if pending.tracks_list and _opens_list(pending, message, self.legacy_lists):
                 pending.list_open = True
                 lists[action_id] = pending
                 if not pending.collect_events:
