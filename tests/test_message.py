@@ -195,6 +195,77 @@ def test_repr_names_the_message() -> None:
     assert "Cause" in text
 
 
+# -- pystrix 1.x behaviour: equality, process(), per-channel variables ---------------------
+
+
+def test_a_message_equals_its_name_and_otherwise_compares_as_a_dict() -> None:
+    event = Event([("Event", "Hangup"), ("Cause", "16")])
+    assert event == "Hangup"
+    assert "Hangup" == event  # noqa: SIM300  (the reflected comparison is under test)
+    assert event != "Newchannel" and (event != "Hangup") is False
+    assert event != "hangup"  # exact, as pystrix 1.x compared
+    assert event == {"Event": "Hangup", "Cause": "16"} and event != {"Event": "Hangup"}
+    assert Message([("Response", "Error")]) == "Error"
+    assert event in ["Newchannel", "Hangup"] and event not in ["Dial"]
+    assert event != 16 and event != None  # noqa: E711
+    with pytest.raises(TypeError):
+        hash(event)
+
+
+def test_process_of_a_plain_message_copies_headers_and_data() -> None:
+    response = Message([("Response", "Follows"), ("Privilege", "Command")], data=["a", "b"])
+    headers, data = response.process()
+    assert headers == {"Response": "Follows", "Privilege": "Command"} and type(headers) is dict
+    assert data == ["a", "b"]
+    headers["Response"] = "x"
+    data.append("c")
+    assert response["Response"] == "Follows" and response.data == ["a", "b"]
+
+
+def test_channel_variables_of_asterisk_11_are_kept_per_channel() -> None:
+    # A Bridge event of Asterisk 1.8 to 11: both channels' variables, under the same names.
+    bridge = Message(
+        [
+            ("Event", "Bridge"),
+            ("Channel1", "SIP/trunk-0000a194"),
+            ("Channel2", "Local/5842@from-queue-0000af99;1"),
+            ("ChanVariable(SIP/trunk-0000a194)", "CDR(linkedid)=1469111531.131272"),
+            ("ChanVariable(SIP/trunk-0000a194)", "CDR(dst)=5899"),
+            ("ChanVariable(Local/5842@from-queue-0000af99;1)", "CDR(linkedid)=1469111531.131272"),
+            ("ChanVariable(Local/5842@from-queue-0000af99;1)", "CDR(dst)=5842"),
+            ("ChanVariable(SIP/[2001:db8::1]:5060-0001)", "NOVALUE"),
+        ]
+    )
+    assert bridge.channel_variables == {
+        "SIP/trunk-0000a194": {"CDR(linkedid)": "1469111531.131272", "CDR(dst)": "5899"},
+        "Local/5842@from-queue-0000af99;1": {
+            "CDR(linkedid)": "1469111531.131272",
+            "CDR(dst)": "5842",
+        },
+    }
+    assert bridge.variables == {}  # no value of one channel passes for another's
+
+
+def test_channel_variables_of_asterisk_12_follow_the_prefixed_channel() -> None:
+    dial = Message(
+        [
+            ("Event", "DialBegin"),
+            ("Channel", "PJSIP/6001-00000001"),
+            ("ChanVariable", "FOO=caller"),
+            ("DestChannel", "PJSIP/6002-00000002"),
+            ("DestChanVariable", "FOO=callee"),
+            ("chanvariable", "BAR=1"),
+        ]
+    )
+    assert dial.channel_variables == {
+        "PJSIP/6001-00000001": {"FOO": "caller", "BAR": "1"},
+        "PJSIP/6002-00000002": {"FOO": "callee"},
+    }
+    assert dial.variables == {"FOO": "caller", "BAR": "1"}
+    orphan = Message([("Event", "Thing"), ("LocalOneChanVariable", "X=1")])
+    assert orphan.channel_variables == {"": {"X": "1"}}  # no LocalOneChannel header
+
+
 # -- split_header_line ---------------------------------------------------------------------
 
 

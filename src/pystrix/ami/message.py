@@ -131,7 +131,16 @@ class Message(dict[str, str]):
     * ``data``: lines that are not headers: the output of ``Command`` (one item per line,
       from either output format) and any line that had no colon.
     * ``raw``: the message's text as received, with line endings made LF (``None`` for a
-      message built in code).
+      message built in code).  pystrix 1.x's was a list of lines that its own parser had
+      already emptied of the headers.
+    * ``headers``: the headers as a plain ``dict`` (a copy: pystrix 1.x's ``headers`` was
+      the message itself, so writes through it changed the message; here they do not).
+
+    As in pystrix 1.x, a message compares equal to a string that is its ``name``
+    (``event == "Hangup"``, exactly: case counts) and to a dict as a dict does; it stays
+    unhashable.  :meth:`process` gives ``(headers, data)``.  ``str()`` is the ``repr``
+    (class, name and headers) rather than 1.x's plain dict text, which ``str(dict(message))``
+    gives.
     """
 
     __slots__ = ("_data", "_pairs", "_raw", "_raw_crlf")
@@ -307,19 +316,57 @@ class Message(dict[str, str]):
 
     @property
     def variables(self) -> dict[str, str]:
-        """The ``ChanVariable`` and ``Variable`` headers of the form ``NAME=value``, as a dict.
+        """The ``Variable`` and ``ChanVariable`` headers of the form ``NAME=value``, as a dict.
 
         Asterisk repeats these headers, one per variable (a ``Status`` event with
         ``Variables``, channel events with ``channelvars``); ``VarSet``'s ``Variable: NAME``
         (no ``=``) is not one of them.  A name set twice keeps its last value.
+
+        Only the forms that do not name a channel are here: Asterisk 12 and later write
+        ``ChanVariable: NAME=value`` for the event's own channel.  Asterisk 1.8 to 11 name
+        the channel in the header (``ChanVariable(SIP/1000-00000001): NAME=value``), and
+        an event about two channels carries both channels' variables, often under the
+        same names; those, and the ``<Prefix>ChanVariable`` headers of an event's other
+        channels, are in :attr:`channel_variables`, kept apart per channel.
         """
         found: dict[str, str] = {}
         for key, value in self.header_pairs():
             lowered = key.lower()
-            if lowered in ("chanvariable", "variable") or lowered.startswith("chanvariable("):
+            if lowered == "chanvariable" or lowered == "variable":
                 name, sep, text = value.partition("=")
                 if sep:
                     found[name] = text
+        return found
+
+    @property
+    def channel_variables(self) -> dict[str, dict[str, str]]:
+        """Channel variables per channel: ``{channel: {NAME: value}}``, channels in order of
+        first appearance.
+
+        * ``ChanVariable(<channel>): NAME=value`` (Asterisk 1.8 to 11) belongs to the
+          channel named in the header.
+        * ``<Prefix>ChanVariable: NAME=value`` (Asterisk 12 and later: ``ChanVariable``
+          beside ``Channel``, ``DestChanVariable`` beside ``DestChannel``, ...) belongs
+          to the channel in the message's ``<Prefix>Channel`` header, or to ``""`` if
+          the message has no such header.
+
+        So ``event.channel_variables.get(event["Channel"], {})`` is the event's own
+        channel's variables whichever version sent it.  A name set twice for one channel
+        keeps its last value; values without ``=`` are left out, as in :attr:`variables`.
+        """
+        found: dict[str, dict[str, str]] = {}
+        for key, value in self.header_pairs():
+            lowered = key.lower()
+            if lowered.startswith("chanvariable(") and lowered.endswith(")"):
+                channel = key[len("chanvariable(") : -1]
+            elif lowered.endswith("chanvariable"):
+                prefix = key[: -len("chanvariable")]
+                channel = self.get(prefix + "Channel") or ""
+            else:
+                continue
+            name, sep, text = value.partition("=")
+            if sep:
+                found.setdefault(channel, {})[name] = text
         return found
 
     # -- pystrix 1.x attributes --------------------------------------------------------
@@ -354,6 +401,11 @@ class Message(dict[str, str]):
     def data(self, lines: list[str]) -> None:
         self._data = lines
 
+    def process(self) -> tuple[dict[str, Any], list[str]]:
+        """``(headers, data)``: a plain ``dict`` copy of the headers and a copy of ``data``
+        (pystrix 1.x's method).  Event classes override it to convert typed values."""
+        return dict(self), list(self.data)
+
     @property
     def is_event(self) -> bool:
         """True for an event (a message with an ``Event`` header)."""
@@ -366,6 +418,18 @@ class Message(dict[str, str]):
         ``OriginateResponse`` events carry ``Response:`` too; they are events.
         """
         return self.get("Event") is None and self.get("Response") is not None
+
+    # pystrix 1.x compared a message with a string by its name (``if event == "Hangup"``);
+    # anything else compares as a dict.  __ne__ too: dict's own would ignore __eq__.
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            return self.name == other
+        return dict.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        if isinstance(other, str):
+            return self.name != other
+        return dict.__ne__(self, other)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} {dict(self)!r}>"
