@@ -15,8 +15,9 @@ their documentation names the modern replacement.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Annotated, Any
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Annotated, Any, cast
 
 from .action import CSV, INDEXED, Action
 from .errors import ManagerError
@@ -159,6 +160,49 @@ def _originate_wait(timeout: int | None, async_: bool) -> float | None:
     if async_:
         return None
     return (timeout if timeout is not None else 30000) / 1000 + 5
+
+
+# -- pystrix 1.x result conversions ---------------------------------------------------------
+#
+# A few pystrix 1.x actions turn values of their response into Python types in
+# ``process_response``.  As in 1.x they convert the response itself, so ``send_action``'s
+# ``result`` and ``response`` are the same object (as they are for every action): a
+# program that read either in 1.x finds the same values.  A copy would cost every Ping
+# (the keepalive) an allocation for no 1.x program's benefit.
+
+
+def _as_int(value: str | None) -> int:
+    """``value`` as an ``int``; -1 when absent or not a number (pystrix 1.x's failure value)."""
+    if value is None:
+        return -1
+    try:
+        return int(value)
+    except ValueError:
+        return -1
+
+
+def _leading_int(value: str | None) -> int:
+    """The number that starts ``value`` (``384 kbps``, ``3587 seconds``); -1 if none."""
+    words = (value or "").split()
+    return _as_int(words[0]) if words else -1
+
+
+def _received_key(message: Message, name: str) -> str:
+    """The header ``name`` as the message spells it (look-ups ignore case), else ``name``."""
+    lowered = name.lower()
+    for key in message:
+        if key.lower() == lowered:
+            return key
+    return name
+
+
+def _set_values(response: Message, values: Mapping[str, Any]) -> Message:
+    """``response`` with ``values`` set, under the headers' received spellings."""
+    # A Message is typed as holding strings; converted results hold other values too.
+    target = cast("dict[str, Any]", response)
+    for name, value in values.items():
+        target[_received_key(response, name)] = value
+    return response
 
 
 class _Originate(Action):
@@ -459,9 +503,44 @@ class SIPqualify(Action):
 
 class SIPshowpeer(Action):
     """Show one chan_sip peer, in the response's headers (removed in Asterisk 21: use
-    :class:`~pystrix.ami.pjsip.PJSIPShowEndpoint`)."""
+    :class:`~pystrix.ami.pjsip.PJSIPShowEndpoint`).
+
+    As in pystrix 1.x, the result converts some headers (and sets them when missing):
+    ``ACL``, ``Dynamic``, ``MD5SecretExist``, ``SecretExist``, ``SIP-CanReinvite``,
+    ``SIP-PromiscRedir``, ``SIP-UserPhone`` and ``SIP-VideoSupport`` become ``bool``
+    (chan_sip writes ``Y``/``N``); ``SIP-AuthInsecure`` becomes ``bool`` (false for
+    ``no``, true for ``port``, ``invite`` or ``port,invite``); ``Address-Port``,
+    ``MaxCallBR`` (``384 kbps``) and ``RegExpire`` (``3587 seconds``) become ``int``,
+    -1 when missing or not a number.
+    """
 
     peer: Annotated[str, "Peer"]
+
+    def process_response(self, response: Message) -> Message:
+        """The response with the flags as ``bool`` and the numbers as ``int``."""
+        values: dict[str, Any] = {
+            name: (response.get(name) or "").strip().lower() in ("y", "yes")
+            for name in _SIP_PEER_FLAGS
+        }
+        insecure = (response.get("SIP-AuthInsecure") or "").strip().lower()
+        values["SIP-AuthInsecure"] = insecure not in ("", "no")
+        values["Address-Port"] = _as_int(response.get("Address-Port"))
+        for name in ("MaxCallBR", "RegExpire"):
+            values[name] = _leading_int(response.get(name))
+        return _set_values(response, values)
+
+
+#: ``SIPshowpeer``'s ``Y``/``N`` headers that pystrix 1.x turned into booleans.
+_SIP_PEER_FLAGS = (
+    "ACL",
+    "Dynamic",
+    "MD5SecretExist",
+    "SecretExist",
+    "SIP-CanReinvite",
+    "SIP-PromiscRedir",
+    "SIP-UserPhone",
+    "SIP-VideoSupport",
+)
 
 
 class SIPshowregistry(Action):
@@ -806,12 +885,36 @@ class Filter(Action):
     filter: Annotated[str | None, "Filter"] = None
 
 
+class GetConfigResult(Message):
+    """The ``result`` of :class:`GetConfig`: its response, with :meth:`get_lines`."""
+
+    __slots__ = ()
+
+    def get_lines(self) -> Iterator[str]:
+        """Every ``Line-XXXXXX-XXXXXX`` value (``name=value`` text), in the order received,
+        which is the file's order (the pystrix 1.x function)."""
+        return (value for key, value in self.header_pairs() if key.lower().startswith("line-"))
+
+
 class GetConfig(Action):
-    """Retrieve configuration. Since Asterisk 1.4.0."""
+    """Retrieve configuration. Since Asterisk 1.4.0.
+
+    Asterisk answers with ``Category-XXXXXX`` headers and, for each line of a category,
+    ``Line-XXXXXX-XXXXXX: name=value``.  As in pystrix 1.x, the result is that response
+    with a ``get_lines()`` method yielding every line in order (a
+    :class:`GetConfigResult`).
+    """
 
     filename: Annotated[str, "Filename"]
     category: Annotated[str | None, "Category"] = None
     filter: Annotated[str | None, "Filter"] = None
+
+    def process_response(self, response: Message) -> Message:
+        """The response, made a :class:`GetConfigResult`."""
+        # Same layout (no slots of its own): the response changes class in place, as
+        # pystrix 1.x's reader gave events their classes.
+        response.__class__ = GetConfigResult
+        return response
 
 
 class GetConfigJSON(Action):
@@ -892,15 +995,37 @@ class Logoff(Action):
 
 
 class MailboxCount(Action):
-    """Check Mailbox Message Count. Since Asterisk 0.5.0."""
+    """Check Mailbox Message Count. Since Asterisk 0.5.0.
+
+    ``mailbox`` is ``box@context`` (several joined by commas are counted together).  As in
+    pystrix 1.x, the result's ``NewMessages`` and ``OldMessages`` are integers, -1 when
+    missing or not a number (an ``Error`` response has neither), and so is
+    ``UrgMessages`` when Asterisk sends it.
+    """
 
     mailbox: Annotated[str, "Mailbox"]
+
+    def process_response(self, response: Message) -> Message:
+        """The response with the message counts as ``int`` (-1 on failure)."""
+        values = {name: _as_int(response.get(name)) for name in ("NewMessages", "OldMessages")}
+        if "UrgMessages" in response:
+            values["UrgMessages"] = _as_int(response.get("UrgMessages"))
+        return _set_values(response, values)
 
 
 class MailboxStatus(Action):
-    """Check mailbox. Since Asterisk 0.4.0."""
+    """Check mailbox. Since Asterisk 0.4.0.
+
+    As in pystrix 1.x, the result's ``Waiting`` is an ``int`` (-1 when missing or not a
+    number).  Asterisk writes 1 when the mailbox has new (or urgent) messages and 0 when
+    not: use :class:`MailboxCount` for the counts.
+    """
 
     mailbox: Annotated[str, "Mailbox"]
+
+    def process_response(self, response: Message) -> Message:
+        """The response with ``Waiting`` as an ``int`` (-1 on failure)."""
+        return _set_values(response, {"Waiting": _as_int(response.get("Waiting"))})
 
 
 class MessageSend(Action):
@@ -994,7 +1119,39 @@ class Parkinglots(Action):
 
 
 class Ping(Action):
-    """Keepalive command. Since Asterisk 0.2.0."""
+    """Keepalive command. Since Asterisk 0.2.0.
+
+    As in pystrix 1.x, the result carries ``RTT``: the seconds (a ``float``) from the
+    moment the Manager serialized the request for writing to the moment it processed the
+    response, or -1 when the answer was not a success (``Permission denied`` before a
+    login) or no timing was taken (the request never went through a Manager).  A Ping sent
+    again is timed again.
+    """
+
+    # This runs for every keepalive, so it is kept to two clock reads and two calls.  The
+    # time the request was last handed to a Manager lives in the instance's __dict__
+    # under "_sent_at" (an annotated attribute would be a constructor field).
+
+    def header_pairs(self) -> list[tuple[str, Any]]:
+        """No headers besides ``Action``; starts the round-trip clock.
+
+        The Manager asks for a request's headers once, when it serializes the request just
+        before writing it: the moment the clock should start.  (``build_request`` asks
+        too, and pystrix 1.x started the clock there.)
+        """
+        self.__dict__["_sent_at"] = time.monotonic()
+        return Request.header_pairs(self) if len(self) > 1 else []
+
+    def process_response(self, response: Message) -> Message:
+        """The response with ``RTT`` added (seconds as a ``float``, -1 on failure)."""
+        sent = self.__dict__.get("_sent_at")
+        rtt = -1.0
+        if sent is not None and (
+            dict.get(response, "Response") == "Success" or is_success(response)
+        ):
+            rtt = time.monotonic() - sent
+        response["RTT"] = rtt  # type: ignore[assignment]  # converted values are not str
+        return response
 
 
 class PlayDTMF(Action):

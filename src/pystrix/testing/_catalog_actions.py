@@ -3,7 +3,8 @@
 :class:`CatalogActions` gives the simulator a handler for each action it does not answer
 itself: the queue actions on the recorded queue ``q1`` (transcript 17), ConfBridge's lists
 on the conferences that ``Originate ... Application: ConfBridge`` calls are in
-(transcript 18), and, for every other action the recorded Asterisk 22 has, a well-formed
+(transcript 18), the mailbox and voicemail actions on the recorded ``voicemail.conf``
+(transcript 25), and, for every other action the recorded Asterisk 22 has, a well-formed
 answer: an ``Error`` naming a missing required header (the headers come from the action
 classes of :mod:`pystrix.ami.catalog`), else an empty event list (or the ``Error`` Asterisk
 gives for an empty list) for a list action, else ``Success``.
@@ -13,14 +14,17 @@ Handlers take the request and return the bytes to write; the caller holds no loc
 
 from __future__ import annotations
 
+import datetime
+import itertools
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..ami import catalog
 from ..ami.message import Message
 from ..ami.protocol import serialize_headers
+from ._data import VOICEMAIL_USER_SETTINGS, VOICEMAIL_USERS
 from ._dialplan import Channel, Pbx
 
 __all__ = ["MODULE_ACTIONS", "CatalogActions"]
@@ -113,6 +117,71 @@ class _Member:
         ]
 
 
+#: app_voicemail's folders, in the order it lists a box's messages.
+VOICEMAIL_FOLDERS = (
+    "INBOX",
+    "Old",
+    "Work",
+    "Family",
+    "Friends",
+    "Cust1",
+    "Cust2",
+    "Cust3",
+    "Cust4",
+    "Cust5",
+    "Deleted",
+    "Urgent",
+)
+
+
+@dataclass
+class _VoicemailMessage:
+    """One message in a voicemail box."""
+
+    folder: str
+    msg_id: str
+    caller_id: str
+    date: str
+    duration: int
+    flag: str = ""
+
+
+@dataclass
+class _Mailbox:
+    """A voicemail user of ``voicemail.conf`` and the messages in its box."""
+
+    context: str
+    box: str
+    fullname: str
+    messages: list[_VoicemailMessage] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        """``box@context``, as MWI and ``MailboxCount`` spell it."""
+        return f"{self.box}@{self.context}"
+
+    def count(self, folder: str) -> int:
+        """Messages in ``folder``."""
+        return sum(1 for message in self.messages if message.folder == folder)
+
+    def user_headers(self) -> Headers:
+        """The headers of its ``VoicemailUserEntry`` / ``VoicemailUserDetail`` event."""
+        return [
+            ("VMContext", self.context),
+            ("VoiceMailbox", self.box),
+            ("Fullname", self.fullname),
+            *VOICEMAIL_USER_SETTINGS,
+            ("NewMessageCount", str(self.count("INBOX"))),
+            ("OldMessageCount", str(self.count("Old"))),
+        ]
+
+
+def _folder(name: str) -> str | None:
+    """The folder called ``name`` (any case), as app_voicemail matches it."""
+    lowered = name.strip().lower()
+    return next((folder for folder in VOICEMAIL_FOLDERS if folder.lower() == lowered), None)
+
+
 def _response(message: Message, status: str, headers: Iterable[tuple[str, str]] = ()) -> bytes:
     pairs: list[tuple[str, object]] = [("Response", status)]
     action_id = message.get("ActionID")
@@ -128,6 +197,23 @@ def _error(message: Message, text: str) -> bytes:
 
 def _ok(message: Message, text: str) -> bytes:
     return _response(message, "Success", [("Message", text)])
+
+
+def _missing_header(message: Message, action: str) -> bytes | None:
+    """The ``Error`` for the first required header of ``action`` that ``message`` lacks
+    (the catalogued class says which are required), or ``None``."""
+    cls = catalog.action_class(action)
+    for header in cls.required_headers() if cls is not None else ():
+        if not (message.get(header) or "").strip():
+            return _error(message, f"{header} not specified")
+    return None
+
+
+def _with_trailing_lf(message: Message, text: str) -> bytes:
+    """``Success`` with a ``Message`` whose text ends in a bare LF, as app_voicemail's
+    ``VoicemailRemove`` writes it (``Message remove successful\n``, then CRLF)."""
+    head = _response(message, "Success")[: -len(b"\r\n")]  # without the closing blank line
+    return head + f"Message: {text}\n\r\n\r\n".encode()
 
 
 def _action_id(message: Message) -> Headers:
@@ -165,6 +251,13 @@ class CatalogActions:
         self._emit = emit
         # The recorded queues.conf has one queue, q1 (ringall), with no static member.
         self._queues: dict[str, dict[str, _Member]] = {"q1": {}}
+        # The recorded voicemail.conf, by "box@context"; every box starts empty.
+        self._mailboxes = {
+            f"{box}@{context}": _Mailbox(context, box, fullname)
+            for context, box, fullname in VOICEMAIL_USERS
+        }
+        # app_voicemail numbers messages "<epoch>-<counter>", the counter per process.
+        self._message_numbers = itertools.count()
 
     def handlers(self, known: Iterable[str], existing: Iterable[str]) -> dict[str, Handler]:
         """A handler for each action of ``known`` (names) not among ``existing`` (lower)."""
@@ -176,6 +269,13 @@ class CatalogActions:
             "queueremove": self._queue_remove,
             "confbridgelistrooms": self._confbridge_list_rooms,
             "confbridgelist": self._confbridge_list,
+            "mailboxcount": self._mailbox_count,
+            "mailboxstatus": self._mailbox_status,
+            "voicemailuserslist": self._voicemail_users_list,
+            "voicemailuserstatus": self._voicemail_user_status,
+            "voicemailboxsummary": self._voicemail_box_summary,
+            "voicemailrefresh": self._voicemail_refresh,
+            "voicemailremove": self._voicemail_remove,
         }
         taken = set(existing)
         found: dict[str, Handler] = {}
@@ -194,9 +294,9 @@ class CatalogActions:
         def answer(message: Message) -> bytes:
             if cls is None:
                 return _ok(message, "Success")
-            for header in cls.required_headers():
-                if not (message.get(header) or "").strip():
-                    return _error(message, f"{header} not specified")
+            missing = _missing_header(message, name)
+            if missing is not None:
+                return missing
             if cls.list_complete is None:
                 return _ok(message, "Success")
             if cls.empty_list_error:
@@ -204,6 +304,193 @@ class CatalogActions:
             return _list(message, f"{name} will follow", [], cls.list_complete)
 
         return answer
+
+    # -- mailboxes and voicemail (transcript 25) ----------------------------------------
+
+    def _boxes(self, spec: str) -> list[_Mailbox | None]:
+        """The boxes a ``Mailbox`` header names (``box@context``, context ``default`` when
+        left out; several joined by ``,`` or ``&``); ``None`` for one that does not exist."""
+        found: list[_Mailbox | None] = []
+        for part in spec.replace("&", ",").split(","):
+            box, _, context = part.strip().partition("@")
+            if box:
+                found.append(self._mailboxes.get(f"{box}@{context or 'default'}"))
+        return found
+
+    def _mailbox_count(self, message: Message) -> bytes:
+        missing = _missing_header(message, "MailboxCount")
+        if missing is not None:
+            return missing
+        mailbox = message.get("Mailbox") or ""
+        with self._lock:
+            boxes = [box for box in self._boxes(mailbox) if box is not None]
+            counts = [
+                sum(box.count(folder) for box in boxes) for folder in ("Urgent", "INBOX", "Old")
+            ]
+        # A box that does not exist counts as empty: Asterisk answers Success with zeros.
+        urgent, new, old = counts
+        return _response(
+            message,
+            "Success",
+            [
+                ("Message", "Mailbox Message Count"),
+                ("Mailbox", mailbox),
+                ("UrgMessages", str(urgent)),
+                ("NewMessages", str(new)),
+                ("OldMessages", str(old)),
+            ],
+        )
+
+    def _mailbox_status(self, message: Message) -> bytes:
+        missing = _missing_header(message, "MailboxStatus")
+        if missing is not None:
+            return missing
+        mailbox = message.get("Mailbox") or ""
+        with self._lock:
+            waiting = any(
+                box.count("INBOX") or box.count("Urgent")
+                for box in self._boxes(mailbox)
+                if box is not None
+            )
+        # ``Waiting`` says whether there is anything new (1 or 0), not how much.
+        return _response(
+            message,
+            "Success",
+            [("Message", "Mailbox Status"), ("Mailbox", mailbox), ("Waiting", str(int(waiting)))],
+        )
+
+    def _voicemail_users_list(self, message: Message) -> bytes:
+        with self._lock:
+            items = [
+                [("Event", "VoicemailUserEntry"), *_action_id(message), *box.user_headers()]
+                for box in self._mailboxes.values()
+            ]
+        return _list(
+            message, "Voicemail user list will follow", items, "VoicemailUserEntryComplete"
+        )
+
+    def _voicemail_user_status(self, message: Message) -> bytes:
+        missing = _missing_header(message, "VoicemailUserStatus")
+        if missing is not None:
+            return missing
+        with self._lock:
+            box = self._mailbox_of(message)
+            if box is None:
+                return _ok(message, "There is no voicemail user of the given info.")
+            items = [[("Event", "VoicemailUserDetail"), *_action_id(message), *box.user_headers()]]
+        return _list(
+            message, "Voicemail user detail will follow", items, "VoicemailUserDetailComplete"
+        )
+
+    def _voicemail_box_summary(self, message: Message) -> bytes:
+        missing = _missing_header(message, "VoicemailBoxSummary")
+        if missing is not None:
+            return missing
+        with self._lock:
+            box = self._mailbox_of(message)
+            if box is None:
+                return _ok(message, "There is no voicemail user matching the given user.")
+            ordered = sorted(box.messages, key=lambda item: VOICEMAIL_FOLDERS.index(item.folder))
+            items = [
+                [
+                    ("Event", "VoicemailBoxDetail"),
+                    *_action_id(message),
+                    ("Folder", item.folder),
+                    ("CallerID", item.caller_id),
+                    ("Date", item.date),
+                    ("Duration", str(item.duration)),
+                    ("Flag", item.flag),
+                    ("ID", item.msg_id),
+                ]
+                for item in ordered
+            ]
+        return _list(
+            message, "Voicemail box detail will follow", items, "VoicemailBoxDetailComplete"
+        )
+
+    def _voicemail_refresh(self, message: Message) -> bytes:
+        # Nothing to poll: the simulator's boxes change only through it.
+        return _ok(message, "Refresh sent")
+
+    def _voicemail_remove(self, message: Message) -> bytes:
+        missing = _missing_header(message, "VoicemailRemove")
+        if missing is not None:
+            return missing
+        folder = _folder(message.get("Folder") or "")
+        msg_id = (message.get("ID") or "").strip()
+        with self._lock:
+            box = self._mailbox_of(message)
+            found = None
+            if box is not None and folder is not None:
+                found = next(
+                    (m for m in box.messages if m.folder == folder and m.msg_id == msg_id), None
+                )
+            if box is None or found is None:
+                return _with_trailing_lf(message, "Message remove failed")
+            before = self._mwi_busy(box)
+            box.messages.remove(found)
+            self._mwi_changed(box, before)
+        return _with_trailing_lf(message, "Message remove successful")
+
+    def _mailbox_of(self, message: Message) -> _Mailbox | None:
+        context = (message.get("Context") or "").strip()
+        box = (message.get("Mailbox") or "").strip()
+        return self._mailboxes.get(f"{box}@{context}")
+
+    @staticmethod
+    def _mwi_busy(box: _Mailbox) -> bool:
+        return bool(box.count("INBOX") or box.count("Urgent"))
+
+    def _mwi_changed(self, box: _Mailbox, was_busy: bool) -> None:
+        """Emit what Asterisk emits when a box's counts change (the lock is held):
+        ``MessageWaiting``, and the ``MWI:`` device's new state if it changed."""
+        # Recorded: Waiting 1 / New 1 with one new message, 0 / 0 with none; urgent
+        # messages count as new for MWI.
+        new = box.count("INBOX") + box.count("Urgent")
+        self._emit(
+            "MessageWaiting",
+            "call",
+            [
+                ("Mailbox", box.name),
+                ("Waiting", str(new)),
+                ("New", str(new)),
+                ("Old", str(box.count("Old"))),
+            ],
+        )
+        busy = self._mwi_busy(box)
+        if busy != was_busy:
+            self._device(f"MWI:{box.name}", "INUSE" if busy else "NOT_INUSE")
+
+    def leave_voicemail(
+        self,
+        mailbox: str,
+        *,
+        folder: str = "INBOX",
+        caller_id: str = "Unknown",
+        duration: int = 1,
+        msg_id: str | None = None,
+        date: str | None = None,
+    ) -> str:
+        """Put a message in ``mailbox`` (``box@context``); return its ID.
+
+        The caller holds the lock.  Raises :class:`KeyError` for a box that
+        ``voicemail.conf`` does not have and :class:`ValueError` for an unknown folder.
+        """
+        box = self._mailboxes[mailbox if "@" in mailbox else f"{mailbox}@default"]
+        known = _folder(folder)
+        if known is None:
+            raise ValueError(f"no voicemail folder {folder!r}")
+        now = time.time()
+        if msg_id is None:
+            msg_id = f"{int(now)}-{next(self._message_numbers):08x}"
+        if date is None:
+            stamp = datetime.datetime.fromtimestamp(now, datetime.timezone.utc)
+            date = stamp.strftime("%a %b %d %I:%M:%S %p UTC %Y")
+        before = self._mwi_busy(box)
+        flag = "Urgent" if known == "Urgent" else ""
+        box.messages.append(_VoicemailMessage(known, msg_id, caller_id, date, duration, flag))
+        self._mwi_changed(box, before)
+        return msg_id
 
     # -- queues (transcript 17) ---------------------------------------------------------
 

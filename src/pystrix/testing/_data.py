@@ -2,12 +2,20 @@
 
 ``ACTIONS`` is the ``ListCommands`` answer of transcript 16: each action, its synopsis and the
 permission classes it needs (``()`` for none).  ``DIALPLAN_SHOW_TEST`` is the output of
-``dialplan show test`` for the recorded dialplan.
+``dialplan show test`` for the recorded dialplan.  ``VOICEMAIL_USERS`` and
+``VOICEMAIL_USER_SETTINGS`` are the recorded ``voicemail.conf`` as ``VoicemailUsersList``
+showed it (transcript 25).
 """
 
 from __future__ import annotations
 
-__all__ = ["ACTIONS", "DIALPLAN_SHOW_TEST", "VERSION_LINE"]
+__all__ = [
+    "ACTIONS",
+    "DIALPLAN_SHOW_TEST",
+    "VERSION_LINE",
+    "VOICEMAIL_USERS",
+    "VOICEMAIL_USER_SETTINGS",
+]
 
 #: (action, synopsis, permission classes), in the order ListCommands lists them.
 ACTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -195,4 +203,39 @@ DIALPLAN_SHOW_TEST: tuple[str, ...] = (
     "                    2. Hangup()                                   [extensions.conf:38]",
     "",
     "-= 6 extensions (17 priorities) in 1 context. =-",
+)
+
+#: The recorded ``voicemail.conf``: (context, mailbox, full name) of each user, in order.
+VOICEMAIL_USERS: tuple[tuple[str, str, str], ...] = (
+    ("default", "6001", "Test One"),
+    ("default", "6002", "Test Two"),
+)
+
+#: The headers of a ``VoicemailUserEntry`` (and ``VoicemailUserDetail``) between
+#: ``Fullname`` and the message counts, as recorded for both users (every setting at its
+#: default).
+VOICEMAIL_USER_SETTINGS: tuple[tuple[str, str], ...] = (
+    ("Email", "(null)"),
+    ("Pager", ""),
+    ("ServerEmail", "asterisk"),
+    ("FromString", ""),
+    ("MailCommand", "/usr/sbin/sendmail -t"),
+    ("Language", ""),
+    ("TimeZone", ""),
+    ("Callback", ""),
+    ("Dialout", ""),
+    ("UniqueID", ""),
+    ("ExitContext", ""),
+    ("SayDurationMinimum", "2"),
+    ("SayEnvelope", "Yes"),
+    ("SayCID", "No"),
+    ("AttachMessage", "No"),
+    ("AttachmentFormat", ""),
+    ("DeleteMessage", "No"),
+    ("VolumeGain", "0.00"),
+    ("CanReview", "No"),
+    ("CanMarkUrgent", "Yes"),
+    ("CallOperator", "No"),
+    ("MaxMessageCount", "100"),
+    ("MaxMessageLength", "60"),
 )

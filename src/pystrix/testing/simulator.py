@@ -5,7 +5,9 @@ thread) that answers like the Asterisk 22.10.1 recorded in the project's transcr
 the banner, Challenge and MD5 or plain Login, FullyBooted and SuccessfulAuth, Ping,
 Events and Filter, Command, UserEvent, Originate on the recorded ``test`` dialplan (Local
 channels and their events), Hangup, Getvar/Setvar, Status, CoreShowChannels, the AstDB
-actions, ListCommands, and ``Shutdown`` when it stops.  Both ends share one parser: it
+actions, ListCommands, the mailbox and voicemail actions on the recorded
+``voicemail.conf`` (:meth:`AsteriskSimulator.leave_voicemail` fills a box), and
+``Shutdown`` when it stops.  Both ends share one parser: it
 frames requests with :class:`pystrix.ami.protocol.MessageParser` and writes with
 :func:`pystrix.ami.protocol.serialize_headers`.
 
@@ -408,6 +410,39 @@ class AsteriskSimulator:
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the shutdown begins (:meth:`stop` or ``core stop now``)."""
         return self._stopping.wait(timeout)
+
+    # -- voicemail ---------------------------------------------------------------------
+
+    def leave_voicemail(
+        self,
+        mailbox: str,
+        *,
+        folder: str = "INBOX",
+        caller_id: str = "Unknown",
+        duration: int = 1,
+        msg_id: str | None = None,
+        date: str | None = None,
+    ) -> str:
+        """Put a message in a voicemail box, as a caller leaving one would; return its ID.
+
+        ``mailbox`` is one of the recorded ``voicemail.conf``'s boxes (``6001@default``,
+        ``6002@default``; the context defaults to ``default``).  ``MailboxCount``,
+        ``MailboxStatus``, ``VoicemailUsersList``, ``VoicemailUserStatus``,
+        ``VoicemailBoxSummary`` and ``VoicemailRemove`` then see it, and sessions get
+        ``MessageWaiting`` and the ``MWI:<box>`` ``DeviceStateChange``, as from Asterisk.
+        ``msg_id`` and ``date`` default to what app_voicemail would write
+        (``<epoch>-<counter>``, ``Fri Nov 27 05:55:30 AM UTC 2026``).  Raises
+        :class:`KeyError` for another box and :class:`ValueError` for an unknown folder.
+        """
+        with self._lock:
+            return self._catalog.leave_voicemail(
+                mailbox,
+                folder=folder,
+                caller_id=caller_id,
+                duration=duration,
+                msg_id=msg_id,
+                date=date,
+            )
 
     def __enter__(self) -> AsteriskSimulator:
         return self.start()
