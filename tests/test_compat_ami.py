@@ -170,7 +170,7 @@ def test_a_programs_own_aggregate_is_built_and_named_as_it_says(
     board = by_class.items[0]
     assert board is by_name.items[0]
     assert type(board) is ChannelBoard
-    assert board.name == board._name == "ChannelBoard"
+    assert board.name == board._name == "ChannelBoard" and board == "ChannelBoard"
     assert board.valid and board.error_message is None
     assert board.action_id == answer.action_id
     members = board[core_events.CoreShowChannel]
@@ -288,6 +288,56 @@ def test_lists_without_eventlist_headers_end_at_their_finaliser(flavor: str) -> 
         assert len(aggregate.events) == 4
         # And the connection goes on: the next answer is matched as usual.
         assert manager.send_action(core.Ping()).success
+
+
+# -- a request's own process_response (A4) and the small accessors (A9) ----------------------
+
+
+class CheckedGetvar(_Request):
+    """A Getvar whose program decides success itself: an unset variable is a failure."""
+
+    def __init__(self, variable: str) -> None:
+        _Request.__init__(self, "Getvar")
+        self["Variable"] = variable
+
+    def process_response(self, response: Any) -> Any:
+        response = _Request.process_response(self, response)
+        response.success = bool(response.get("Value"))
+        response.checked_by = "CheckedGetvar"
+        response["Length"] = len(response.get("Value") or "")
+        return response
+
+
+def test_process_response_may_set_attributes_and_keys(
+    flavor: str, simulator: AsteriskSimulator
+) -> None:
+    manager = _logged_in(flavor, simulator)
+    missing = manager.send_action(CheckedGetvar("NOT_SET_ANYWHERE"))
+    assert missing.response["Response"] == "Success"
+    assert missing.success is False and missing.result.success is False
+    assert missing.result.checked_by == "CheckedGetvar" and missing.result["Length"] == 0
+    manager.send_action(core.Setvar("CAMPAIGN", "spring"))
+    found = manager.send_action(CheckedGetvar("CAMPAIGN"))
+    assert found.success is True and found.result["Length"] == len("spring")
+    plain = manager.send_action(core.Getvar("NOT_SET_ANYWHERE"))
+    assert plain.success and plain.response.success  # undecided: the Response header
+
+
+def test_events_print_and_compare_as_in_1x(flavor: str, simulator: AsteriskSimulator) -> None:
+    booted = _Inbox()
+    manager = make(flavor)
+    manager.register_callback("FullyBooted", booted)
+    manager.connect(simulator.host, simulator.port)
+    manager.send_action(core.Login("admin", "wordpass"))
+    assert booted.wait_for()
+    event = booted.items[0]
+    assert event == "FullyBooted" and event != "fullybooted"
+    assert str(event) == str(dict(event)) and str(event).startswith("{'Event': 'FullyBooted'")
+    assert event.name == "FullyBooted" and event.headers == dict(event)
+    headers, data = event.process()
+    assert headers["Status"] == "Fully Booted" and data == []
+    event.seen_at = "dispatcher"  # programs annotate events, as 1.x allowed
+    assert event.seen_at == "dispatcher"
 
 
 # -- ActionIDs chosen by the program (A5) ----------------------------------------------------

@@ -223,8 +223,12 @@ def build_response(
     kind = type(request)
     if kind.build_result is _PLAIN_BUILD_RESULT and kind.process_response is _PLAIN_PROCESS:
         result: Any = response  # what the base class's hooks would return, without calls
+        success = is_success(response)
     else:
         result = request.build_result(response, events)
+        # A 1.x process_response may decide success itself (response.success = ...).
+        decided = result.__dict__.get("_success") if isinstance(result, Message) else None
+        success = is_success(response) if decided is None else decided
     # Built without Response.__new__, a Python-level function: one call less per request.
     return tuple.__new__(
         Response,
@@ -233,7 +237,7 @@ def build_response(
             response,
             request,
             pending.action_id,
-            is_success(response),
+            success,
             elapsed,
             ResponseEvents.from_events(events, request),
             events_timeout,

@@ -144,8 +144,7 @@ class Aggregate(Event):
     string that is one of the headers gives the header, as on any event.
     """
 
-    # __dict__: a program's own aggregate may keep state of its own, as in 1.x.
-    __slots__ = ("__dict__", "_action_id", "_members", "_pending", "_problem", "events")
+    __slots__ = ("_action_id", "_members", "_pending", "_problem", "events")
 
     #: pystrix 1.x: the event name this aggregate is delivered under.
     _name: ClassVar[str | None] = None

@@ -30,6 +30,7 @@ RESPONSE_GENERIC = "Generic Response"
 
 _T = TypeVar("_T")
 
+_FAILED_RESPONSES = frozenset({"error", "failure", "fail"})
 _TRUE = frozenset({"yes", "true", "on", "1", "y", "t"})
 _FALSE = frozenset({"no", "false", "off", "0", "n", "f"})
 
@@ -138,12 +139,14 @@ class Message(dict[str, str]):
 
     As in pystrix 1.x, a message compares equal to a string that is its ``name``
     (``event == "Hangup"``, exactly: case counts) and to a dict as a dict does; it stays
-    unhashable.  :meth:`process` gives ``(headers, data)``.  ``str()`` is the ``repr``
-    (class, name and headers) rather than 1.x's plain dict text, which ``str(dict(message))``
-    gives.
+    unhashable.  :meth:`process` gives ``(headers, data)``.  ``str()`` is the plain dict
+    text 1.x printed; ``repr()`` adds the class and name.  A message takes attributes of
+    a program's own (a request's ``process_response`` may set ``response.success``).
     """
 
-    __slots__ = ("_data", "_pairs", "_raw", "_raw_crlf")
+    # __dict__: pystrix 1.x messages were plain objects that programs annotated; the
+    # attribute dictionary is only made when one is set.
+    __slots__ = ("__dict__", "_data", "_pairs", "_raw", "_raw_crlf")
 
     #: The event name a subclass stands for; ``None`` on generic messages.
     event_name: ClassVar[str | None] = None
@@ -430,6 +433,24 @@ class Message(dict[str, str]):
         if isinstance(other, str):
             return self.name != other
         return dict.__ne__(self, other)
+
+    @property
+    def success(self) -> bool:
+        """False when the ``Response`` header says ``Error`` (or ``Failure``), else true,
+        unless set: a request's ``process_response`` may decide (1.x's ``success``), and
+        ``send_action``'s ``success`` is then what it decided."""
+        decided = self.__dict__.get("_success")
+        if decided is not None:
+            return bool(decided)
+        value = self.get("Response")
+        return value is None or value.lower() not in _FAILED_RESPONSES
+
+    @success.setter
+    def success(self, value: bool) -> None:
+        self.__dict__["_success"] = bool(value)
+
+    def __str__(self) -> str:
+        return dict.__repr__(self)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} {dict(self)!r}>"
