@@ -229,6 +229,11 @@ def build_response(
         # A 1.x process_response may decide success itself (response.success = ...).
         decided = result.__dict__.get("_success") if isinstance(result, Message) else None
         success = is_success(response) if decided is None else decided
+    round_trip = kind.round_trip_header
+    if round_trip is not None and isinstance(result, Message):
+        # A converted value in a message of strings, as 1.x's Ping gave it.
+        values: dict[str, Any] = result
+        values[round_trip] = elapsed if success else -1.0
     # Built without Response.__new__, a Python-level function: one call less per request.
     return tuple.__new__(
         Response,

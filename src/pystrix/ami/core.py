@@ -15,7 +15,6 @@ their documentation names the modern replacement.
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Annotated, Any, cast
 
@@ -1121,37 +1120,14 @@ class Parkinglots(Action):
 class Ping(Action):
     """Keepalive command. Since Asterisk 0.2.0.
 
-    As in pystrix 1.x, the result carries ``RTT``: the seconds (a ``float``) from the
-    moment the Manager serialized the request for writing to the moment it processed the
-    response, or -1 when the answer was not a success (``Permission denied`` before a
-    login) or no timing was taken (the request never went through a Manager).  A Ping sent
-    again is timed again.
+    As in pystrix 1.x, the result carries ``RTT``: the seconds (a ``float``) between
+    sending the request and receiving its response (``send_action``'s ``time``), or -1
+    when the answer was not a success (``Permission denied`` before a login).
     """
 
-    # This runs for every keepalive, so it is kept to two clock reads and two calls.  The
-    # time the request was last handed to a Manager lives in the instance's __dict__
-    # under "_sent_at" (an annotated attribute would be a constructor field).
-
-    def header_pairs(self) -> list[tuple[str, Any]]:
-        """No headers besides ``Action``; starts the round-trip clock.
-
-        The Manager asks for a request's headers once, when it serializes the request just
-        before writing it: the moment the clock should start.  (``build_request`` asks
-        too, and pystrix 1.x started the clock there.)
-        """
-        self.__dict__["_sent_at"] = time.monotonic()
-        return Request.header_pairs(self) if len(self) > 1 else []
-
-    def process_response(self, response: Message) -> Message:
-        """The response with ``RTT`` added (seconds as a ``float``, -1 on failure)."""
-        sent = self.__dict__.get("_sent_at")
-        rtt = -1.0
-        if sent is not None and (
-            dict.get(response, "Response") == "Success" or is_success(response)
-        ):
-            rtt = time.monotonic() - sent
-        response["RTT"] = rtt  # type: ignore[assignment]  # converted values are not str
-        return response
+    # Written by send_action from the time it already measures: the keepalive's own
+    # round trip costs no extra call (see Request.round_trip_header).
+    round_trip_header = "RTT"
 
 
 class PlayDTMF(Action):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from .events import Aggregate, Event
 from .message import Message
@@ -39,6 +39,10 @@ class Request(dict[str, Any]):
     timeout: float = 5
     synchronous: bool = False
     aggregate: bool = False
+    #: When set, ``send_action`` stores the round-trip time in seconds (a ``float``) in
+    #: the result under this header, or -1 when the answer was not a success (``Ping``'s
+    #: ``RTT``, as in pystrix 1.x).
+    round_trip_header: ClassVar[str | None] = None
 
     # pystrix 1.x's declaration of what a list action answers, for a program's own request
     # classes (the catalog's classes derive them from ``list_events``/``list_complete``).
