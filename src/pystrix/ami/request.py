@@ -183,10 +183,12 @@ class Response(NamedTuple):
     """What ``Manager.send_action`` returns (the pystrix 1.x named tuple).
 
     * ``result``: the response after the request's ``process_response``.
-    * ``response``: the response exactly as received.
+    * ``response``: the response as received; the actions that convert values as 1.x
+      did (``MailboxCount``, ``Ping``, ...) convert it in place, so it is ``result``.
     * ``request``: the request sent.
     * ``action_id``: the ActionID it was sent with.
-    * ``success``: false when Asterisk answered ``Error``.
+    * ``success``: false when Asterisk answered ``Error``, or as the request's
+      ``process_response`` decided by setting ``response.success``.
     * ``time``: seconds between sending and the answer (list included).
     * ``events``: for a synchronous request, its list's events (:class:`ResponseEvents`),
       else an empty one.
