@@ -257,7 +257,7 @@ def register_action(
     # The core leaves out Action and ActionID itself, as the base header_pairs() does: a
     # request that does not override it is read as it is, without a copy, and one that
     # holds only its Action (Ping) not at all.
-    if action_id is None:
+    if action_id is None and (extra or len(request) > 1):  # a lone Action has no ActionID
         # pystrix 1.x programs choose an ActionID by setting it on the request (or as a
         # keyword header); the ``action_id`` argument still wins over both.
         action_id = dict.get(request, "ActionID")

@@ -151,6 +151,8 @@ class ResponseEvents(dict[Any, Any]):
         declared classes first, as described above."""
         indexed = dict.__new__(cls)  # no __init__ calls: most requests have no list
         indexed.in_order = list(events)
+        if not events and (request is None or not request.synchronous):
+            return indexed  # the usual case: nothing to index
         single: set[str] = set()
         if request is not None and request.synchronous:
             unique, listed, finalising = request.get_synchronous_classes()
