@@ -213,6 +213,10 @@ assert pystrix.agi.fastagi.AGIAppError is pystrix.agi.core.AGIAppError is AGIApp
 assert issubclass(AGIDeadChannelError, pystrix.agi.agi.AGIError)
 assert issubclass(AGIDBError, AGIAppError) and issubclass(AGISIGPIPEHangup, AGIHangup)
 assert (LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR, LOG_CRITICAL) == (0, 1, 2, 3, 4)
+from pystrix.agi.core import quote as core_quote
+from pystrix.agi.fastagi import parse_qs
+assert core_quote("two words") == '"two words"' and parse_qs("a=1") == {"a": ["1"]}
+assert FastAGIServer.get_somaxconn() > 0
 print("ok")
 """
     done = subprocess.run(

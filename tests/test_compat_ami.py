@@ -142,6 +142,29 @@ def test_the_1x_module_names_exist() -> None:
     assert core.QueueStatus._synchronous_events_finalising == (core_events.QueueStatusComplete,)
     assert core_events.Status_Aggregate._aggregation_members == (core_events.Status,)
     assert core_events.CoreShowChannels_Aggregate._name == "CoreShowChannels_Aggregate"
+    # 1.x programs import the base classes from the action and event modules too.
+    from pystrix.ami import app_confbridge, app_meetme, dahdi, dahdi_events
+
+    for module in (core, dahdi, app_confbridge, app_meetme):
+        assert module._Request is _Request
+    assert core_events._Event is dahdi_events._Event is _Event
+    assert core_events._Aggregate is _Aggregate
+    assert generic_transforms.string_type is str
+
+
+def test_a_programs_own_test_builds_events_from_lines_as_in_1x() -> None:
+    """Programs test their callbacks with events built from raw lines, as 1.x built them."""
+    hangups: list[str] = []
+
+    def on_hangup(event: Any, manager: Any) -> None:
+        if event == "Hangup" and event.get_int("Cause") == 16:
+            hangups.append(event["Channel"])
+
+    event = core_events.Hangup(["Event: Hangup\r\n", "Channel: SIP/1000-01\r\n", "Cause: 16\r\n"])
+    on_hangup(event, None)
+    assert hangups == ["SIP/1000-01"] and event.data == []
+    loose = _Message(["Response: Follows\r\n", "free text\r\n"])
+    assert loose.name == "Follows" and loose.data == ["free text"]
 
 
 def test_a_programs_own_request_is_sent_like_any_other(

@@ -37,6 +37,7 @@ from typing import Any, TypeVar
 
 from .errors import AGIAppError, AGIProtocolError
 from .protocol import Action, Reply
+from .protocol import quote as quote  # 1.x programs import it from here
 
 __all__ = [
     "CHANNEL_ALERTING",

@@ -30,6 +30,7 @@ import socketserver
 import threading
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qs as parse_qs  # 1.x exposed it here
 
 from ._scripts import ScriptHandlers
 from .agi import _AGI, LineReader, Writer
@@ -160,6 +161,16 @@ class FastAGIServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
     allow_reuse_address = True
     # Asterisk opens one connection per call; a burst of calls must not be refused.
     request_queue_size = 256
+
+    @staticmethod
+    def get_somaxconn() -> int:
+        """The system's cap on a listening socket's backlog (``net.core.somaxconn``),
+        or :data:`socket.SOMAXCONN` where it cannot be read (the pystrix 1.x method)."""
+        try:
+            with open("/proc/sys/net/core/somaxconn") as limit:
+                return int(limit.read())
+        except (OSError, ValueError):
+            return socket.SOMAXCONN
 
     def __init__(
         self,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from .action import Action
+from .request import Request
 
 
 class ConfbridgeKick(Action):
@@ -113,3 +114,7 @@ class ConfbridgePlayFile(Action):
     file: Annotated[str, "File"]
     conference: Annotated[str, "Conference"]
     channel: Annotated[str | None, "Channel"] = None
+
+
+#: pystrix 1.x programs import the base class from here.
+_Request = Request

@@ -117,3 +117,8 @@ class ConfbridgeList_Aggregate(Aggregate):
 
 class ConfbridgeListRooms_Aggregate(Aggregate):
     """Every ``ConfbridgeListRooms`` event (conference) of one list."""
+
+
+#: pystrix 1.x programs import the base classes from here.
+_Event = Event
+_Aggregate = Aggregate

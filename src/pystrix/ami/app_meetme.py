@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from .action import Action
+from .request import Request
 
 
 class MeetmeList(Action):
@@ -45,3 +46,7 @@ class MeetmeUnmute(Action):
 
     meetme: Annotated[str, "Meetme"]
     usernum: Annotated[str, "Usernum"]
+
+
+#: pystrix 1.x programs import the base class from here.
+_Request = Request

@@ -92,3 +92,8 @@ class MeetmeList_Aggregate(Aggregate):
 
 class MeetmeListRooms_Aggregate(Aggregate):
     """Every ``MeetmeListRooms`` event (conference) of one list."""
+
+
+#: pystrix 1.x programs import the base classes from here.
+_Event = Event
+_Aggregate = Aggregate

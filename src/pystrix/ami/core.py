@@ -1481,3 +1481,7 @@ class WaitEvent(Action):
     """Wait for an event to occur. Since Asterisk 1.4.0."""
 
     timeout_seconds: Annotated[int, "Timeout"]
+
+
+#: pystrix 1.x programs import the base class from here.
+_Request = Request

@@ -1440,3 +1440,7 @@ class VoicemailUsersList_Aggregate(Aggregate):
 #: Asterisk 12+ spells it ``NewExten``; the registry ignores case, so both names are
 #: this one class (``Newexten`` is the pystrix 1.x name).
 NewExten = Newexten
+
+#: pystrix 1.x programs import the base classes from here.
+_Event = Event
+_Aggregate = Aggregate

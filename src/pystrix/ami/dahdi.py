@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from .action import Action
+from .request import Request
 
 
 class DAHDIDNDoff(Action):
@@ -82,3 +83,7 @@ class PRIShowSpans(Action):
     list_complete = "PRIShowSpansComplete"
 
     span: Annotated[int | None, "Span"] = None
+
+
+#: pystrix 1.x programs import the base class from here.
+_Request = Request

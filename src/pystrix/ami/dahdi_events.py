@@ -77,3 +77,8 @@ class SpanAlarmClear(Event):
 
 class DAHDIShowChannels_Aggregate(Aggregate):
     """Every ``DAHDIShowChannels`` event of one list."""
+
+
+#: pystrix 1.x programs import the base classes from here.
+_Event = Event
+_Aggregate = Aggregate

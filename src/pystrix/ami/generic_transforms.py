@@ -19,6 +19,10 @@ from typing import Any
 __all__ = ["add_result", "bytes_to_string", "string_to_bytes", "to_bool", "to_float", "to_int"]
 
 
+#: 1.x's name for the text type (``unicode`` on Python 2).
+string_type = str
+
+
 def _unchanged(value: Any) -> Any:
     return value
 

@@ -120,6 +120,19 @@ def split_header_line(line: str) -> tuple[str, str] | None:
     return (key, value) if sep else None
 
 
+def _split_lines(lines: list[str], data: list[str] | None) -> tuple[list[Any], list[str] | None]:
+    """Header pairs and other lines from a message's text lines (pystrix 1.x's form)."""
+    pairs: list[tuple[str, str]] = []
+    for line in lines:
+        text = line.rstrip("\r\n")
+        pair = split_header_line(text)
+        if pair is not None:
+            pairs.append(pair)
+        elif text:
+            data = [*(data or []), text]
+    return pairs, data
+
+
 class Message(dict[str, str]):
     """One AMI message: a response, an event or an action.
 
@@ -166,11 +179,15 @@ class Message(dict[str, str]):
 
     def __init__(
         self,
-        headers: Iterable[tuple[str, str]] | dict[str, str] = (),
+        headers: Iterable[tuple[str, str]] | Iterable[str] | dict[str, str] = (),
         data: list[str] | None = None,
         raw: str | None = None,
     ) -> None:
-        pairs = list(headers.items()) if isinstance(headers, dict) else list(headers)
+        pairs: list[Any] = list(headers.items()) if isinstance(headers, dict) else list(headers)
+        if pairs and isinstance(pairs[0], str):
+            # pystrix 1.x built a message from its lines ("Key: Value\r\n" each), as
+            # programs' own tests still do; a line that is no header goes to ``data``.
+            pairs, data = _split_lines(pairs, data)
         first: dict[str, str] = {}
         seen: set[str] = set()
         repeated = False
