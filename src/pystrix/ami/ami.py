@@ -14,7 +14,7 @@ from collections.abc import Iterator, MutableMapping
 
 from . import events as _events
 from .errors import Error, ManagerError, ManagerSocketError
-from .events import Aggregate, Event
+from .events import Aggregate, Event, class_event_name
 from .manager import Manager
 from .message import EVENT_GENERIC, RESPONSE_GENERIC, Message
 from .request import Request, Response
@@ -69,7 +69,7 @@ class _EventRegistry(MutableMapping[str, type[Event]]):
         del _events._REGISTRY[name.lower()]
 
     def __iter__(self) -> Iterator[str]:
-        return iter([cls.event_name or cls.__name__ for cls in _events._REGISTRY.values()])
+        return iter([class_event_name(cls) for cls in _events._REGISTRY.values()])
 
     def __len__(self) -> int:
         return len(_events._REGISTRY)

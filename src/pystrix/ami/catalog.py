@@ -32,7 +32,13 @@ from . import (
     pjsip_events,
 )
 from .action import Action, action_class_for, registered_action_classes
-from .events import Aggregate, Event, event_class_for, registered_event_classes
+from .events import (
+    Aggregate,
+    Event,
+    class_event_name,
+    event_class_for,
+    registered_event_classes,
+)
 
 __all__ = [
     "ACTION_MODULES",
@@ -74,7 +80,7 @@ def events() -> dict[str, type[Event]]:
     found: dict[str, type[Event]] = {}
     for cls in registered_event_classes().values():
         if cls.__module__.startswith("pystrix."):
-            found[cls.event_name or cls.__name__] = cls
+            found[class_event_name(cls)] = cls
     return dict(sorted(found.items(), key=lambda item: item[0].lower()))
 
 

@@ -12,7 +12,13 @@ from typing import Any, ClassVar
 
 from .message import Message, convert_value
 
-__all__ = ["Aggregate", "Event", "event_class_for", "registered_event_classes"]
+__all__ = [
+    "Aggregate",
+    "Event",
+    "class_event_name",
+    "event_class_for",
+    "registered_event_classes",
+]
 
 _REGISTRY: dict[str, type[Event]] = {}
 
@@ -102,9 +108,14 @@ def _inherited_kinds(cls: type[Event]) -> dict[str, str]:
     return merged
 
 
+def class_event_name(cls: type[Message]) -> str:
+    """The event name a message class stands for (its class name if it has none)."""
+    return cls.event_name or cls.__name__
+
+
 class _ListDeclaration:
-    """``_aggregation_members`` / ``_aggregation_finalisers`` of a catalogued aggregate,
-    read from its action's declaration (``list_events``, ``list_complete``) on first use.
+    """``_aggregation_members`` / ``_aggregation_finalisers`` of a catalogued aggregate:
+    its action's own ``_synchronous_events_list`` / ``_synchronous_events_finalising``.
 
     A class that sets the attribute itself (a program's own aggregate) is not affected.
     """
@@ -120,9 +131,25 @@ class _ListDeclaration:
             if isinstance(name, str) and name.endswith("_Aggregate"):
                 action = action_class_for(name[: -len("_Aggregate")])
                 if action is not None and action.list_complete is not None:
-                    names = (action.list_complete,) if self._finalisers else action.list_events
-                    return tuple(event_class_for(item) for item in names)
+                    if self._finalisers:
+                        return tuple(action._synchronous_events_finalising)
+                    return tuple(action._synchronous_events_list)
         return ()
+
+
+#: Per aggregate class: the lower-cased names of its members and of its finalisers.
+_DECLARED_NAMES: dict[type[Aggregate], tuple[frozenset[str], frozenset[str]]] = {}
+
+
+def _declared_names(cls: type[Aggregate]) -> tuple[frozenset[str], frozenset[str]]:
+    found = _DECLARED_NAMES.get(cls)
+    if found is None:
+        found = (
+            frozenset(class_event_name(kind).lower() for kind in cls._aggregation_members),
+            frozenset(class_event_name(kind).lower() for kind in cls._aggregation_finalisers),
+        )
+        _DECLARED_NAMES[cls] = found
+    return found
 
 
 class Aggregate(Event):
@@ -204,10 +231,6 @@ class Aggregate(Event):
         dict.clear(self)
         Message.__init__(self, pairs, self._data, self._raw)
 
-    @staticmethod
-    def _names(classes: tuple[type[Event], ...]) -> set[str]:
-        return {(kind.event_name or kind.__name__).lower() for kind in classes}
-
     def evaluate_event(self, event: Message) -> bool:
         """Take ``event`` if it belongs to this aggregate; true once every finaliser came.
 
@@ -216,7 +239,7 @@ class Aggregate(Event):
         if self._action_id is not None and event.get("ActionID") != self._action_id:
             return False
         name = event.name.lower()
-        finalisers = self._names(type(self)._aggregation_finalisers)
+        members, finalisers = _declared_names(type(self))
         if self._pending is None:
             self._pending = set(finalisers)
         if name in finalisers or (
@@ -225,7 +248,6 @@ class Aggregate(Event):
             self._finalise(event)
             self._pending.discard(name)
             return not self._pending
-        members = self._names(type(self)._aggregation_members)
         if not members or name in members:
             self._aggregate(event)
         return False
@@ -273,14 +295,14 @@ class Aggregate(Event):
 
     def _member_key(self, key: object) -> str | None:
         if isinstance(key, type) and issubclass(key, Message):
-            return (key.event_name or key.__name__).lower()
+            return class_event_name(key).lower()
         return None
 
     def _members_of(self, name: str) -> Any:
         found = self._members.get(name)
         if found is not None:
             return found
-        if name in self._names(type(self)._aggregation_finalisers):
+        if name in _declared_names(type(self))[1]:
             return None
         return []
 
@@ -292,12 +314,10 @@ class Aggregate(Event):
             return Message.__getitem__(self, key)
         except KeyError:
             lowered = key.lower() if isinstance(key, str) else None
-            if lowered is not None and (
-                lowered in self._members
-                or lowered in self._names(type(self)._aggregation_members)
-                or lowered in self._names(type(self)._aggregation_finalisers)
-            ):
-                return self._members_of(lowered)
+            if lowered is not None:
+                members, finalisers = _declared_names(type(self))
+                if lowered in self._members or lowered in members or lowered in finalisers:
+                    return self._members_of(lowered)
             raise
 
     def __contains__(self, key: object) -> bool:

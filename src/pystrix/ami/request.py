@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, NamedTuple
 
-from .events import Aggregate, Event
+from .events import Aggregate, Event, class_event_name
 from .message import Message
 
 __all__ = ["Request", "Response", "ResponseEvents", "is_success"]
@@ -157,15 +157,15 @@ class ResponseEvents(dict[Any, Any]):
         if request is not None and request.synchronous:
             unique, listed, finalising = request.get_synchronous_classes()
             for declared in listed:
-                indexed[declared] = indexed[_event_key(declared)] = []
+                indexed[declared] = indexed[class_event_name(declared)] = []
             for declared in (*unique, *finalising):
-                indexed[declared] = indexed[_event_key(declared)] = None
-                single.add(_event_key(declared).lower())
+                indexed[declared] = indexed[class_event_name(declared)] = None
+                single.add(class_event_name(declared).lower())
         for event in events:
             name = event.name
             kind = type(event)
             if name.lower() in single:
-                for key in (name, _event_key(kind), kind):
+                for key in (name, class_event_name(kind), kind):
                     if key in indexed:
                         indexed[key] = event
                 continue
@@ -175,10 +175,6 @@ class ResponseEvents(dict[Any, Any]):
                 if found is not indexed[name]:
                     found.append(event)
         return indexed
-
-
-def _event_key(kind: type[Message]) -> str:
-    return kind.event_name or kind.__name__
 
 
 class Response(NamedTuple):
