@@ -203,6 +203,52 @@ def test_a_programs_own_aggregate_is_built_and_named_as_it_says(
     assert board["ListItems"] == "2"  # the closing event's headers, as before
 
 
+class FragileBoard(ChannelBoard):
+    """A program's aggregate whose own code fails: it runs with the callbacks, not on the
+    socket reader, so the failure is logged and the connection goes on."""
+
+    _name = "FragileBoard"
+    built_on: list[str] = []
+
+    def __init__(self, action_id: str) -> None:
+        ChannelBoard.__init__(self, action_id)
+        FragileBoard.built_on.append(threading.current_thread().name)
+
+    def _finalise(self, event: Any) -> None:
+        if not self.channel_names:
+            raise RuntimeError("the program's own check failed")
+        ChannelBoard._finalise(self, event)
+
+
+class ShowFragileBoard(ShowChannels):
+    _aggregates = (FragileBoard,)
+
+
+def test_a_programs_aggregate_code_runs_with_the_callbacks_never_on_the_reader(
+    flavor: str, simulator: AsteriskSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    manager = _logged_in(flavor, simulator)
+    boards, callback_threads = _Inbox(), []
+    manager.register_callback(
+        "", lambda event, _: callback_threads.append(threading.current_thread().name)
+    )
+    manager.register_callback(FragileBoard, boards)
+    FragileBoard.built_on.clear()
+    failing = ShowFragileBoard()
+    failing.aggregate = True
+    manager.send_action(failing)  # no channels: _finalise raises
+    _two_channels_up(manager)
+    working = ShowFragileBoard()
+    working.aggregate = True
+    manager.send_action(working)
+    assert boards.wait_for()
+    assert len(boards.items) == 1 and boards.items[0].channel_names
+    assert manager.is_connected() and manager.send_action(core.Ping()).success
+    assert len(FragileBoard.built_on) == 2
+    assert set(FragileBoard.built_on) <= set(callback_threads)  # the callbacks' thread
+    assert "the program's own check failed" in caplog.text
+
+
 def test_the_catalogued_aggregate_indexes_by_class(
     flavor: str, simulator: AsteriskSimulator
 ) -> None:

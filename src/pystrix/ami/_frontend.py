@@ -8,6 +8,7 @@ their own way of waiting (threads or the event loop).
 
 from __future__ import annotations
 
+import logging
 import random
 import re
 import threading
@@ -16,15 +17,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from .events import Aggregate, Event
+from .events import Aggregate, Event, class_event_name
 from .message import Message
-from .protocol import ClientProtocol, PendingAction
+from .protocol import ClientProtocol, DeferredAggregate, PendingAction
 from .request import Request, Response, ResponseEvents, is_success
 
 __all__ = [
     "BoundedBatches",
     "CallbackRegistry",
     "Qualifier",
+    "build_aggregate",
     "build_response",
     "give_up",
     "mask_secrets",
@@ -54,7 +56,7 @@ def mask_secrets(payload: bytes) -> bytes:
 
 
 def _event_key(event: type[Event]) -> str:
-    return (event.event_name or event.__name__).lower()
+    return class_event_name(event).lower()
 
 
 class CallbackRegistry(Generic[_F]):
@@ -211,6 +213,16 @@ class BoundedBatches:
         )
 
 
+def build_aggregate(item: DeferredAggregate, logger: logging.Logger) -> Aggregate | None:
+    """Build an aggregate on the dispatcher; ``None`` (and the error logged) if its class's
+    own code raised, as a failing callback is logged and dispatch goes on."""
+    try:
+        return item.build()
+    except Exception:
+        logger.exception("building %r failed", item)
+        return None
+
+
 def build_response(
     pending: PendingAction, request: Request, elapsed: float, events_timeout: bool
 ) -> Response:
@@ -300,7 +312,7 @@ def _list_declaration(
         finalising.extend(request.get_synchronous_classes()[2])
     for cls in aggregates:
         finalising.extend(cls._aggregation_finalisers)
-    names = frozenset((kind.event_name or kind.__name__).lower() for kind in finalising)
+    names = frozenset(_event_key(kind) for kind in finalising)
     return aggregates, names
 
 

@@ -35,6 +35,7 @@ from ._frontend import (
     Qualifier,
     ReconnectPolicy,
     SessionMemory,
+    build_aggregate,
     build_response,
     give_up,
     mask_secrets,
@@ -48,6 +49,7 @@ from .message import Message
 from .protocol import (
     DEFAULT_MAX_MESSAGE_SIZE,
     ClientProtocol,
+    DeferredAggregate,
     PendingAction,
     build_event,
     build_message,
@@ -640,6 +642,11 @@ class Manager:
                 elif isinstance(message, _Reconnected):
                     await self._run_reconnect_callbacks()
                     continue
+                elif type(message) is DeferredAggregate:
+                    message = build_aggregate(message, self._logger)
+                    if message is None:
+                        continue
+                    chosen = callbacks.for_event(message.name)
                 else:
                     chosen = tuple(callbacks.orphan)
                 for function in chosen:

@@ -31,6 +31,7 @@ from ._frontend import (
     Qualifier,
     ReconnectPolicy,
     SessionMemory,
+    build_aggregate,
     build_response,
     give_up,
     mask_secrets,
@@ -43,6 +44,7 @@ from .message import Message
 from .protocol import (
     DEFAULT_MAX_MESSAGE_SIZE,
     ClientProtocol,
+    DeferredAggregate,
     PendingAction,
     build_event,
     build_message,
@@ -675,6 +677,12 @@ class Manager:
                 elif isinstance(message, _Reconnected):
                     self._run_reconnect_callbacks()
                     continue
+                elif type(message) is DeferredAggregate:
+                    message = build_aggregate(message, self._logger)
+                    if message is None:
+                        continue
+                    with self._callbacks_lock:
+                        callbacks = self._callbacks.for_event(message.name)
                 else:
                     callbacks = tuple(self._callbacks.orphan)
                 for function in callbacks:

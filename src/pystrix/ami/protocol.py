@@ -28,6 +28,7 @@ from .message import Message, split_header_line
 __all__ = [
     "DEFAULT_MAX_MESSAGE_SIZE",
     "ClientProtocol",
+    "DeferredAggregate",
     "MessageParser",
     "PendingAction",
     "build_event",
@@ -636,10 +637,44 @@ class PendingAction:
         return f"<PendingAction {self.action} {self.action_id} {state}>"
 
 
+class DeferredAggregate:
+    """An aggregate event whose list has ended, to be built where callbacks run.
+
+    Its class may be a program's own ``_Aggregate`` subclass, whose ``__init__``,
+    ``_aggregate`` and ``_finalise`` are user code: they must not run on the thread that
+    reads the socket.  :meth:`build` makes the aggregate (and may raise what that code
+    raises).
+    """
+
+    __slots__ = ("action_id", "cls", "complete", "events", "name")
+
+    def __init__(
+        self,
+        cls: type[Aggregate],
+        action_id: str,
+        events: list[Message],
+        complete: Message,
+        name: str,
+    ) -> None:
+        self.cls = cls
+        self.action_id = action_id
+        self.events = events
+        self.complete = complete
+        self.name = name
+
+    def build(self) -> Aggregate:
+        """The aggregate event, built by its class from the list's events."""
+        return self.cls.collect(self.action_id, self.events, self.complete, self.name)
+
+    def __repr__(self) -> str:
+        return f"<DeferredAggregate {self.cls.__name__} {self.action_id}>"
+
+
 #: An item out of :meth:`ClientProtocol.receive_data`: an event or orphaned response to
-#: dispatch (an event may still be its unparsed text, a ``str``: see :func:`build_event`),
-#: or a pending action whose state changed (wake its waiter).
-Received = Message | PendingAction | str
+#: dispatch (with ``defer_events``, an event may still be its unparsed text, a ``str``:
+#: see :func:`build_event`, and an aggregate a :class:`DeferredAggregate`), or a pending
+#: action whose state changed (wake its waiter).
+Received = Message | PendingAction | str | DeferredAggregate
 
 
 class ClientProtocol:
@@ -650,6 +685,9 @@ class ClientProtocol:
     dispatch (:class:`~pystrix.ami.events.Event` instances, aggregates included), responses
     no action waits for (orphans, plain :class:`~pystrix.ami.message.Message`), and pending
     actions to wake.  :meth:`receive_eof` and :meth:`fail` end every pending action.
+
+    With ``defer_events`` (as both Managers run it), events come as their text and
+    aggregates as :class:`DeferredAggregate`, built later where callbacks run.
 
     Correlation is by ActionID, and only for ActionIDs this object issued and still
     awaits: an event is never taken for a response (``OriginateResponse`` carries
@@ -667,6 +705,7 @@ class ClientProtocol:
         self._parser = MessageParser(
             expect_banner=True, max_message_size=max_message_size, defer_events=defer_events
         )
+        self._defer_aggregates = defer_events
         self._pending: dict[str, PendingAction] = {}
         self._lists: dict[str, PendingAction] = {}
         self._prefix = action_id_prefix or secrets.token_hex(4)
@@ -865,20 +904,26 @@ class ClientProtocol:
         if not pending.collect_events:
             dispatch.append(event)
         if pending.aggregate_name:
-            dispatch.extend(self._aggregate(pending, event))
+            dispatch.extend(self._aggregate(pending, event, self._defer_aggregates))
         if pending.collect_events:
             pending.done = True
             self._pending.pop(pending.action_id, None)
             wake.append(pending)
 
     @staticmethod
-    def _aggregate(pending: PendingAction, complete: Event) -> list[Aggregate]:
+    def _aggregate(
+        pending: PendingAction, complete: Event, defer: bool
+    ) -> list[Aggregate] | list[DeferredAggregate]:
         name = pending.aggregate_name or ""
         classes = pending.aggregates
         if not classes:
             found = event_class_for(name)
             classes = (found if issubclass(found, Aggregate) else Aggregate,)
-        return [cls.collect(pending.action_id, pending.events, complete, name) for cls in classes]
+        deferred = [
+            DeferredAggregate(cls, pending.action_id, pending.events, complete, name)
+            for cls in classes
+        ]
+        return deferred if defer else [item.build() for item in deferred]
 
     def receive_eof(self) -> list[PendingAction]:
         """The server closed the connection: end and return every pending action."""
