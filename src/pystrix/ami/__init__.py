@@ -33,14 +33,16 @@ from .errors import (
 )
 from .events import Aggregate, Event
 from .manager import AsteriskInfo, Manager
-from .message import EVENT_GENERIC, RESPONSE_GENERIC, Message
+from .message import (
+    EVENT_GENERIC,
+    KEY_ACTION,
+    KEY_ACTIONID,
+    KEY_EVENT,
+    KEY_RESPONSE,
+    RESPONSE_GENERIC,
+    Message,
+)
 from .request import Request, Response, ResponseEvents
-
-#: Header names, as pystrix 1.x exported them.
-KEY_ACTION = "Action"
-KEY_ACTIONID = "ActionID"
-KEY_EVENT = "Event"
-KEY_RESPONSE = "Response"
 
 __all__ = [
     "EVENT_GENERIC",

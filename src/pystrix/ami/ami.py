@@ -16,7 +16,15 @@ from . import events as _events
 from .errors import Error, ManagerError, ManagerSocketError
 from .events import Aggregate, Event, class_event_name
 from .manager import Manager
-from .message import EVENT_GENERIC, RESPONSE_GENERIC, Message
+from .message import (
+    EVENT_GENERIC,
+    KEY_ACTION,
+    KEY_ACTIONID,
+    KEY_EVENT,
+    KEY_RESPONSE,
+    RESPONSE_GENERIC,
+    Message,
+)
 from .request import Request, Response
 
 __all__ = [
@@ -31,12 +39,6 @@ __all__ = [
     "ManagerError",
     "ManagerSocketError",
 ]
-
-#: Header names, as pystrix 1.x exported them.
-KEY_ACTION = "Action"
-KEY_ACTIONID = "ActionID"
-KEY_EVENT = "Event"
-KEY_RESPONSE = "Response"
 
 #: The base of every request (action) class.
 _Request = Request

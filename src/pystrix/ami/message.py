@@ -17,6 +17,11 @@ from typing import Any, ClassVar, TypeVar, overload
 __all__ = [
     "COMMON_HEADER_KINDS",
     "EVENT_GENERIC",
+    "FAILED_RESPONSES",
+    "KEY_ACTION",
+    "KEY_ACTIONID",
+    "KEY_EVENT",
+    "KEY_RESPONSE",
     "RESPONSE_GENERIC",
     "Message",
     "convert_value",
@@ -30,7 +35,14 @@ RESPONSE_GENERIC = "Generic Response"
 
 _T = TypeVar("_T")
 
-_FAILED_RESPONSES = frozenset({"error", "failure", "fail"})
+#: ``Response`` values (lower-cased) that mean the action failed.
+FAILED_RESPONSES = frozenset({"error", "failure", "fail"})
+
+#: Header names, as pystrix 1.x exported them.
+KEY_ACTION = "Action"
+KEY_ACTIONID = "ActionID"
+KEY_EVENT = "Event"
+KEY_RESPONSE = "Response"
 _TRUE = frozenset({"yes", "true", "on", "1", "y", "t"})
 _FALSE = frozenset({"no", "false", "off", "0", "n", "f"})
 
@@ -460,7 +472,7 @@ class Message(dict[str, str]):
         if decided is not None:
             return bool(decided)
         value = self.get("Response")
-        return value is None or value.lower() not in _FAILED_RESPONSES
+        return value is None or value.lower() not in FAILED_RESPONSES
 
     @success.setter
     def success(self, value: bool) -> None:

@@ -293,10 +293,7 @@ def _opens_list(pending: PendingAction, response: Message, legacy: bool) -> bool
     # a request that knows its list's final event takes a success as the list's start.
     # Asterisk 12 and later always send it, and answer with a plain Success where no list
     # follows (VoicemailUserStatus for an unknown mailbox): no waiting for one there.
-    if not (legacy and pending.finalisers):
-        return False
-    value = (response.get("Response") or "").lower()
-    return value not in ("error", "failure", "fail")
+    return legacy and bool(pending.finalisers) and response.success
 
 
 def _holds_follows(buffer: bytearray, start: int) -> bool:

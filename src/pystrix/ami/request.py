@@ -5,17 +5,15 @@ from __future__ import annotations
 from typing import Any, ClassVar, NamedTuple
 
 from .events import Aggregate, Event, class_event_name
-from .message import Message
+from .message import FAILED_RESPONSES, Message
 
 __all__ = ["Request", "Response", "ResponseEvents", "is_success"]
-
-_FAILED = frozenset({"error", "failure", "fail"})
 
 
 def is_success(response: Message) -> bool:
     """True unless the ``Response`` header says ``Error`` (or ``Failure``)."""
     value = dict.get(response, "Response") or response.get("Response") or ""
-    return value.lower() not in _FAILED
+    return value.lower() not in FAILED_RESPONSES
 
 
 class Request(dict[str, Any]):
