@@ -150,24 +150,25 @@ def _outcome(event: Mapping[str, Any]) -> Reply | AGIProtocolError:
         return exc
 
 
-class AsyncAGI:
-    """AGI commands for one channel over a threaded :class:`~pystrix.ami.Manager`.
+#: The events an AsyncAGI session follows: Asterisk 12+'s own two, and Asterisk 11's
+#: ``AsyncAGI`` whose ``SubEvent`` says which (see :func:`event_kind`).
+_FOLLOWED_EVENTS = ("AsyncAGIExec", "AsyncAGIEnd", "AsyncAGI")
 
-    ``timeout``: seconds to wait for each command's ``AsyncAGIExec`` (a prompt can take
-    long).  When the channel leaves AsyncAGI (``AsyncAGIEnd``: a hang-up or ``ASYNCAGI
-    BREAK``), waiting and later commands raise :class:`AGIHangup`.  :meth:`close` (or the
-    ``with`` block) unregisters the callbacks.
+
+class _Session:
+    """What both AsyncAGI front-ends share: the channel, its callbacks on the Manager,
+    and the routing of an event of either Asterisk generation to the waiters.
+
+    A front-end gives an ``Exec`` event to the command waiting for it
+    (:meth:`_on_exec`) and, when the channel leaves AsyncAGI, releases every waiter
+    (:meth:`_release_waiters`).
     """
 
-    def __init__(self, manager: Manager, channel: str, timeout: float = 30.0) -> None:
+    def __init__(self, manager: Any, channel: str) -> None:
         self._manager = manager
         self._tracker = _Tracker(channel)
-        self.timeout = timeout
-        self._lock = threading.Lock()
-        self._waiting: dict[str, tuple[threading.Event, list[Reply | AGIProtocolError]]] = {}
-        manager.register_callback("AsyncAGIExec", self._on_exec)
-        manager.register_callback("AsyncAGIEnd", self._on_end)
-        manager.register_callback("AsyncAGI", self._on_legacy)  # Asterisk 11 and older
+        for name in _FOLLOWED_EVENTS:
+            manager.register_callback(name, self._on_event)
 
     @property
     def channel(self) -> str:
@@ -178,6 +179,41 @@ class AsyncAGI:
     def ended(self) -> bool:
         """True once the channel left AsyncAGI."""
         return self._tracker.ended
+
+    def _on_event(self, event: Any, _: Any) -> None:
+        kind = event_kind(event)
+        if kind == "Exec":
+            self._on_exec(event)
+        elif kind == "End" and self._tracker.concerns(event):
+            self._tracker.ended = True
+            self._release_waiters()
+
+    def _on_exec(self, event: Any) -> None:
+        raise NotImplementedError
+
+    def _release_waiters(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Stop listening for this channel's events."""
+        for name in _FOLLOWED_EVENTS:
+            self._manager.unregister_callback(name, self._on_event)
+
+
+class AsyncAGI(_Session):
+    """AGI commands for one channel over a threaded :class:`~pystrix.ami.Manager`.
+
+    ``timeout``: seconds to wait for each command's ``AsyncAGIExec`` (a prompt can take
+    long).  When the channel leaves AsyncAGI (``AsyncAGIEnd``: a hang-up or ``ASYNCAGI
+    BREAK``), waiting and later commands raise :class:`AGIHangup`.  :meth:`close` (or the
+    ``with`` block) unregisters the callbacks.
+    """
+
+    def __init__(self, manager: Manager, channel: str, timeout: float = 30.0) -> None:
+        self.timeout = timeout
+        self._lock = threading.Lock()
+        self._waiting: dict[str, tuple[threading.Event, list[Reply | AGIProtocolError]]] = {}
+        super().__init__(manager, channel)
 
     def execute(self, action: Action[_T]) -> _T:
         """Run ``action`` on the channel and return its typed result (FastAGI semantics)."""
@@ -202,33 +238,18 @@ class AsyncAGI:
             raise outcome
         return action.interpret(outcome)
 
-    def _on_exec(self, event: Any, _: Any) -> None:
+    def _on_exec(self, event: Any) -> None:
         with self._lock:
             waiter = self._waiting.get(str(event.get("CommandID") or ""))
         if waiter is not None:
             waiter[1].append(_outcome(event))
             waiter[0].set()
 
-    def _on_legacy(self, event: Any, manager: Any) -> None:
-        kind = event_kind(event)
-        if kind == "Exec":
-            self._on_exec(event, manager)
-        elif kind == "End":
-            self._on_end(event, manager)
-
-    def _on_end(self, event: Any, _: Any) -> None:
-        if self._tracker.concerns(event):
-            self._tracker.ended = True
-            with self._lock:
-                waiters = list(self._waiting.values())
-            for done, _box in waiters:
-                done.set()
-
-    def close(self) -> None:
-        """Stop listening for this channel's events."""
-        self._manager.unregister_callback("AsyncAGIExec", self._on_exec)
-        self._manager.unregister_callback("AsyncAGIEnd", self._on_end)
-        self._manager.unregister_callback("AsyncAGI", self._on_legacy)
+    def _release_waiters(self) -> None:
+        with self._lock:
+            waiters = list(self._waiting.values())
+        for done, _box in waiters:
+            done.set()
 
     def __enter__(self) -> AsyncAGI:
         return self
@@ -242,28 +263,14 @@ class AsyncAGI:
         self.close()
 
 
-class AioAsyncAGI:
+class AioAsyncAGI(_Session):
     """:class:`AsyncAGI` for the asyncio :class:`pystrix.ami.aio.Manager`:
     ``await agi.execute(command)``; ``async with`` closes it."""
 
     def __init__(self, manager: aio.Manager, channel: str, timeout: float = 30.0) -> None:
-        self._manager = manager
-        self._tracker = _Tracker(channel)
         self.timeout = timeout
         self._waiting: dict[str, asyncio.Future[Reply | None]] = {}
-        manager.register_callback("AsyncAGIExec", self._on_exec)
-        manager.register_callback("AsyncAGIEnd", self._on_end)
-        manager.register_callback("AsyncAGI", self._on_legacy)  # Asterisk 11 and older
-
-    @property
-    def channel(self) -> str:
-        """The channel commands go to."""
-        return self._tracker.channel
-
-    @property
-    def ended(self) -> bool:
-        """True once the channel left AsyncAGI."""
-        return self._tracker.ended
+        super().__init__(manager, channel)
 
     async def execute(self, action: Action[_T]) -> _T:
         """Run ``action`` on the channel and return its typed result."""
@@ -284,7 +291,7 @@ class AioAsyncAGI:
             raise AGIHangup(f"{self.channel} left AsyncAGI during {action.command!r}")
         return action.interpret(reply)
 
-    def _on_exec(self, event: Any, _: Any) -> None:
+    def _on_exec(self, event: Any) -> None:
         future = self._waiting.get(str(event.get("CommandID") or ""))
         if future is not None and not future.done():
             outcome = _outcome(event)
@@ -293,25 +300,10 @@ class AioAsyncAGI:
             else:
                 future.set_result(outcome)
 
-    def _on_legacy(self, event: Any, manager: Any) -> None:
-        kind = event_kind(event)
-        if kind == "Exec":
-            self._on_exec(event, manager)
-        elif kind == "End":
-            self._on_end(event, manager)
-
-    def _on_end(self, event: Any, _: Any) -> None:
-        if self._tracker.concerns(event):
-            self._tracker.ended = True
-            for future in self._waiting.values():
-                if not future.done():
-                    future.set_result(None)
-
-    def close(self) -> None:
-        """Stop listening for this channel's events."""
-        self._manager.unregister_callback("AsyncAGIExec", self._on_exec)
-        self._manager.unregister_callback("AsyncAGIEnd", self._on_end)
-        self._manager.unregister_callback("AsyncAGI", self._on_legacy)
+    def _release_waiters(self) -> None:
+        for future in self._waiting.values():
+            if not future.done():
+                future.set_result(None)
 
     async def __aenter__(self) -> AioAsyncAGI:
         return self
