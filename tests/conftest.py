@@ -1,4 +1,4 @@
-"""Shared test clean-up."""
+"""Shared fixtures: a running simulator, the Manager flavors, and the clean-up."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from managers import dispose_all
+from managers import FLAVORS, dispose_all
+from pystrix.testing import AsteriskSimulator
 
 
 @pytest.fixture(autouse=True)
@@ -14,3 +15,16 @@ def _dispose_managers() -> Iterator[None]:
     """Close every Manager the shared factory made, whatever the test's outcome."""
     yield
     dispose_all()
+
+
+@pytest.fixture
+def simulator() -> Iterator[AsteriskSimulator]:
+    """The embedded simulator on a free loopback port, fast (short delays), stopped after."""
+    with AsteriskSimulator(auth_failure_delay=0.01, time_scale=0.02) as running:
+        yield running
+
+
+@pytest.fixture(params=FLAVORS)
+def flavor(request: pytest.FixtureRequest) -> str:
+    """Each Manager in turn: ``"threaded"`` and ``"asyncio"``."""
+    return str(request.param)

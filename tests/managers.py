@@ -144,3 +144,41 @@ def dispose_all() -> None:
             manager.dispose()
         else:
             manager.close()
+
+
+class Recorder:
+    """A callback that keeps what it receives, for tests to wait on (never to sleep on).
+
+    The timeouts only guard against a hang: every wait ends on the callback's notify.
+    """
+
+    def __init__(self) -> None:
+        self.items: list[Any] = []
+        self._changed = threading.Condition()
+
+    def __call__(self, message: Any, manager: Any) -> None:
+        with self._changed:
+            self.items.append(message)
+            self._changed.notify_all()
+
+    def wait_for(
+        self, predicate: Callable[[Any], bool] | None = None, count: int = 1, timeout: float = 10
+    ) -> bool:
+        """Wait until ``count`` items (matching ``predicate``, if given) have arrived."""
+
+        def enough() -> bool:
+            return sum(1 for m in self.items if predicate is None or predicate(m)) >= count
+
+        with self._changed:
+            return self._changed.wait_for(enough, timeout)
+
+    def first(self, predicate: Callable[[Any], bool]) -> Any:
+        """The first item matching ``predicate``, once it has arrived."""
+        assert self.wait_for(predicate)
+        with self._changed:
+            return next(m for m in self.items if predicate(m))
+
+    def names(self) -> list[str]:
+        """The ``name`` of every item so far."""
+        with self._changed:
+            return [item.name for item in self.items]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -35,12 +34,6 @@ from scripted_server import Peer, ScriptedServer
 SAFETY = 10.0
 # Extension 400 answers and runs Echo(): its ;2 half never ends the call by itself.
 PARKED = ami_core.Originate_Application("Local/400@test", "AGI", ["agi:async"])
-
-
-@pytest.fixture
-def simulator() -> Iterator[AsteriskSimulator]:
-    with AsteriskSimulator(auth_failure_delay=0.01, time_scale=0.02) as running:
-        yield running
 
 
 def test_sans_io_helpers() -> None:

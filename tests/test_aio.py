@@ -5,19 +5,12 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import pytest
 
 from pystrix.ami import Message, aio, core, core_events
 from pystrix.testing import AsteriskSimulator
 from scripted_server import Peer, ScriptedServer
-
-
-@pytest.fixture
-def simulator() -> Iterator[AsteriskSimulator]:
-    with AsteriskSimulator(auth_failure_delay=0.01, time_scale=0.02) as running:
-        yield running
 
 
 async def _login(manager: aio.Manager, simulator: AsteriskSimulator) -> None:

@@ -8,19 +8,12 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 
 import pytest
 
 from pystrix.ami import Manager, core
 from pystrix.cli import main
 from pystrix.testing import AsteriskSimulator
-
-
-@pytest.fixture
-def simulator() -> Iterator[AsteriskSimulator]:
-    with AsteriskSimulator(auth_failure_delay=0.01, time_scale=0.02) as running:
-        yield running
 
 
 def _connection_args(simulator: AsteriskSimulator) -> list[str]:

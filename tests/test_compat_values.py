@@ -11,14 +11,12 @@ a number), ``scripted_server`` plays the server.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from managers import FLAVORS, make
-from pystrix.ami import Manager, Message, Request, core, core_events
+from managers import Recorder, make
+from pystrix.ami import Manager, Request, core, core_events
 from pystrix.ami.protocol import MessageParser
 from pystrix.testing import AsteriskSimulator
 from scripted_server import Peer, ScriptedServer
@@ -26,17 +24,6 @@ from test_simulator import Client, assert_same_answers, replay
 from transcripts import Transcript, load
 
 # -- fixtures -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def simulator() -> Iterator[AsteriskSimulator]:
-    with AsteriskSimulator(auth_failure_delay=0.01, time_scale=0.02) as running:
-        yield running
-
-
-@pytest.fixture(params=FLAVORS)
-def flavor(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @pytest.fixture
@@ -54,25 +41,6 @@ def _send(manager: Manager, request: Request) -> Any:
     answer = manager.send_action(request)
     assert answer is not None
     return answer
-
-
-class _Waiter:
-    """A callback that keeps what it receives and lets the test wait for a match."""
-
-    def __init__(self) -> None:
-        self.items: list[Message] = []
-        self._changed = threading.Condition()
-
-    def __call__(self, message: Message, manager: Any) -> None:
-        with self._changed:
-            self.items.append(message)
-            self._changed.notify_all()
-
-    def first(self, predicate: Callable[[Message], bool]) -> Message:
-        with self._changed:
-            # The timeout only guards against a hang; the wait ends on the notify.
-            assert self._changed.wait_for(lambda: any(predicate(m) for m in self.items), 10)
-            return next(m for m in self.items if predicate(m))
 
 
 def _scripted(answers: dict[str, str]) -> ScriptedServer:
@@ -216,7 +184,7 @@ def test_get_config_result_yields_lines_in_order(flavor: str) -> None:
 def test_channel_variables_stay_per_channel(manager: Manager, simulator: AsteriskSimulator) -> None:
     # UserEvent copies the sender's headers: an Asterisk 11 style event over the wire, with
     # the same name set for two channels, beside the Asterisk 12 forms.
-    waiter = _Waiter()
+    waiter = Recorder()
     manager.register_callback("UserEvent", waiter)
     _login(manager, simulator)
     request = Request("UserEvent")
@@ -241,7 +209,7 @@ def test_channel_variables_stay_per_channel(manager: Manager, simulator: Asteris
 
 
 def test_event_equals_its_name(manager: Manager, simulator: AsteriskSimulator) -> None:
-    waiter = _Waiter()
+    waiter = Recorder()
     manager.register_callback("", waiter)
     _login(manager, simulator)
     event = waiter.first(lambda m: m.name == "FullyBooted")
@@ -264,7 +232,7 @@ def test_event_equals_its_name(manager: Manager, simulator: AsteriskSimulator) -
 
 
 def test_voicemail_box_lifecycle(manager: Manager, simulator: AsteriskSimulator) -> None:
-    waiter = _Waiter()
+    waiter = Recorder()
     manager.register_callback("MessageWaiting", waiter)
     _login(manager, simulator)
     msg_id = simulator.leave_voicemail("6001@default", caller_id='"Ann" <100>', duration=8)

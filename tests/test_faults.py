@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from managers import FLAVORS, make
+from managers import make
 from pystrix.ami import ManagerSocketError, Message, core
 from pystrix.ami._frontend import ReconnectPolicy
 from pystrix.testing import AsteriskSimulator
@@ -36,11 +36,6 @@ class _Events:
     def wait_for_count(self, count: int, timeout: float = 30) -> bool:
         with self._changed:
             return self._changed.wait_for(lambda: len(self.items) >= count, timeout)
-
-
-@pytest.fixture(params=FLAVORS)
-def flavor(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @pytest.fixture

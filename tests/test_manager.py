@@ -10,12 +10,11 @@ import asyncio
 import logging
 import re
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from managers import FLAVORS, make
+from managers import Recorder, make
 from pystrix.ami import (
     Aggregate,
     Manager,
@@ -26,17 +25,6 @@ from pystrix.ami import (
     core_events,
 )
 from pystrix.testing import AsteriskSimulator
-
-
-@pytest.fixture
-def simulator() -> Iterator[AsteriskSimulator]:
-    with AsteriskSimulator(auth_failure_delay=0.01, time_scale=0.02) as running:
-        yield running
-
-
-@pytest.fixture(params=FLAVORS)
-def flavor(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @pytest.fixture
@@ -59,35 +47,10 @@ def _login(manager: Manager, simulator: AsteriskSimulator) -> None:
     manager.send_action(core.Login("admin", "wordpass", challenge=challenge.result["Challenge"]))
 
 
-class _Recorder:
-    """Collects what a callback receives and lets a test wait for a count."""
-
-    def __init__(self) -> None:
-        self.items: list[Message] = []
-        self._changed = threading.Condition()
-
-    def __call__(self, message: Message, manager: Manager) -> None:
-        with self._changed:
-            self.items.append(message)
-            self._changed.notify_all()
-
-    def wait_for(self, predicate: object = None, count: int = 1, timeout: float = 10) -> bool:
-        def enough() -> bool:
-            matching = [m for m in self.items if predicate is None or predicate(m)]  # type: ignore[operator]
-            return len(matching) >= count
-
-        with self._changed:
-            return self._changed.wait_for(enough, timeout)
-
-    def names(self) -> list[str]:
-        with self._changed:
-            return [item.name for item in self.items]
-
-
 def test_seed_flow_md5_login_and_four_kinds_of_callback(
     manager: Manager, simulator: AsteriskSimulator
 ) -> None:
-    by_string, by_regex, by_class, everything = _Recorder(), _Recorder(), _Recorder(), _Recorder()
+    by_string, by_regex, by_class, everything = Recorder(), Recorder(), Recorder(), Recorder()
     manager.register_callback("FullyBooted", by_string)
     manager.register_callback(re.compile(r"Fully\w+"), by_regex)
     manager.register_callback(core_events.FullyBooted, by_class)
@@ -107,8 +70,8 @@ def test_seed_flow_md5_login_and_four_kinds_of_callback(
 def test_one_function_under_several_matching_qualifiers_runs_once(
     manager: Manager, simulator: AsteriskSimulator
 ) -> None:
-    recorder = _Recorder()
-    after = _Recorder()
+    recorder = Recorder()
+    after = Recorder()
     for qualifier in ("FullyBooted", re.compile("Fully"), core_events.FullyBooted, ""):
         manager.register_callback(qualifier, recorder)
     manager.register_callback("", after)
@@ -168,8 +131,8 @@ def test_many_threads_each_get_their_own_response(
 
 
 def test_synchronous_list_and_aggregate(manager: Manager, simulator: AsteriskSimulator) -> None:
-    aggregates = _Recorder()
-    items = _Recorder()
+    aggregates = Recorder()
+    items = Recorder()
     manager.register_callback(core_events.CoreShowChannels_Aggregate, aggregates)
     manager.register_callback("CoreShowChannel", items)
     _login(manager, simulator)
@@ -197,7 +160,7 @@ def test_synchronous_list_and_aggregate(manager: Manager, simulator: AsteriskSim
 
 
 def test_originate_events_and_status(manager: Manager, simulator: AsteriskSimulator) -> None:
-    events = _Recorder()
+    events = Recorder()
     manager.register_callback("", events)
     _login(manager, simulator)
     answer = manager.send_action(core.Originate_Application("Local/200@test", "Wait", ["3"]))
@@ -233,8 +196,8 @@ def test_getvar_setvar_and_db(manager: Manager, simulator: AsteriskSimulator) ->
 def test_userevent_carrying_our_action_id_is_an_event(
     manager: Manager, simulator: AsteriskSimulator
 ) -> None:
-    events = _Recorder()
-    orphans = _Recorder()
+    events = Recorder()
+    orphans = Recorder()
     manager.register_callback("UserEvent", events)
     manager.register_callback(None, orphans)
     _login(manager, simulator)
@@ -249,7 +212,7 @@ def test_userevent_carrying_our_action_id_is_an_event(
 
 def test_userevent_reaches_every_session(make_manager: Any, simulator: AsteriskSimulator) -> None:
     first, second = make_manager(), make_manager()
-    seen = _Recorder()
+    seen = Recorder()
     second.register_callback("UserEvent", seen)
     _login(first, simulator)
     _login(second, simulator)
@@ -287,7 +250,7 @@ def test_a_slow_callback_does_not_block_responses(
 def test_a_raising_callback_is_logged_and_dispatch_goes_on(
     manager: Manager, simulator: AsteriskSimulator, caplog: pytest.LogCaptureFixture
 ) -> None:
-    after = _Recorder()
+    after = Recorder()
 
     def broken(event: Message, _: Manager) -> None:
         raise RuntimeError("callback bug")
@@ -302,8 +265,8 @@ def test_a_raising_callback_is_logged_and_dispatch_goes_on(
 
 
 def test_unregister_callback(manager: Manager, simulator: AsteriskSimulator) -> None:
-    removed = _Recorder()
-    kept = _Recorder()
+    removed = Recorder()
+    kept = Recorder()
     manager.register_callback("UserEvent", removed)
     manager.register_callback("UserEvent", kept)
     assert manager.unregister_callback("UserEvent", removed)
@@ -317,7 +280,7 @@ def test_unregister_callback(manager: Manager, simulator: AsteriskSimulator) -> 
 def test_simulator_stop_sends_shutdown_and_wakes_everyone(
     manager: Manager, simulator: AsteriskSimulator
 ) -> None:
-    shutdown = _Recorder()
+    shutdown = Recorder()
     manager.register_callback("Shutdown", shutdown)
     lost = threading.Event()
     manager.register_disconnect_callback(lambda m, error: lost.set())
@@ -399,7 +362,7 @@ def test_events_nobody_listens_to_are_never_parsed(
     for module in (threaded, aio):
         monkeypatch.setattr(module, "build_event", counting_build)
         monkeypatch.setattr(module, "build_message", counting_build_message)
-    seen = _Recorder()
+    seen = Recorder()
     manager.register_callback("UserEvent", seen)
     _login(manager, simulator)  # FullyBooted and SuccessfulAuth arrive; nobody listens
     manager.send_action(core.UserEvent("Wanted"))

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from managers import FLAVORS, make
+from managers import make
 from pystrix.ami import (
     InvalidHeaderError,
     Manager,
@@ -34,11 +34,6 @@ def _ping_then(after: str, close: bool = True) -> ScriptedServer:
             peer.read_message()
 
     return ScriptedServer(script)
-
-
-@pytest.fixture(params=FLAVORS)
-def flavor(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @pytest.fixture
