@@ -42,7 +42,13 @@ from pystrix.agi.protocol import (
 from pystrix.ami.errors import InvalidHeaderError, MessageTooLargeError, RemoteProtocolError
 from pystrix.ami.events import Event
 from pystrix.ami.message import Message
-from pystrix.ami.protocol import ClientProtocol, MessageParser, PendingAction, build_event
+from pystrix.ami.protocol import (
+    ClientProtocol,
+    DeferredAggregate,
+    MessageParser,
+    PendingAction,
+    build_event,
+)
 from transcripts import TRANSCRIPTS_DIR, ami_transcript_names, recv_chunks
 
 __all__ = [
@@ -391,6 +397,11 @@ class ClientRun:
                 event = build_event(item)
                 assert isinstance(event, Event), item
                 self.trace.append(("event", snapshot(event)))
+            elif isinstance(item, DeferredAggregate):
+                # With defer_events, aggregates are built where callbacks run: built here,
+                # they must equal what the core builds itself without defer_events.
+                aggregate = item.build()
+                self.trace.append(("event", snapshot(aggregate), *self._aggregated(aggregate)))
             elif isinstance(item, Event):
                 self.trace.append(("event", snapshot(item), *self._aggregated(item)))
             else:

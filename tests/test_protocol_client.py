@@ -18,6 +18,7 @@ from pystrix.ami.events import Aggregate, Event
 from pystrix.ami.message import Message
 from pystrix.ami.protocol import (
     ClientProtocol,
+    DeferredAggregate,
     MessageParser,
     PendingAction,
     Received,
@@ -490,6 +491,44 @@ def test_aggregate_with_collect() -> None:
     assert aggregate["ListItems"] == "1"
     assert pending.events == aggregate.events
     assert pending.complete_event is not None
+
+
+class _CountingAggregate(Aggregate):
+    """A program's aggregate with code of its own, counting when it runs."""
+
+    _name = "PystrixCountingAggregate"
+    built = 0
+
+    def __init__(self, action_id: str) -> None:
+        Aggregate.__init__(self, action_id)
+        _CountingAggregate.built += 1
+
+
+def test_deferred_aggregates_are_built_by_the_caller_and_equal_built_ones() -> None:
+    """With ``defer_events`` the core runs no aggregate code: it hands over a recipe that
+    builds the same aggregate the core builds without ``defer_events``."""
+    data = (
+        response("st", "Success", "EventList: start")
+        + msg("Event: Status", "ActionID: st", "Channel: a")
+        + msg("Event: StatusComplete", "ActionID: st", "EventList: Complete", "ListItems: 1")
+    )
+    built: list[Aggregate] = []
+    for defer in (True, False):
+        protocol = connected(defer_events=defer)
+        protocol.send_action(
+            "Status", action_id="st", aggregate=True, aggregates=(_CountingAggregate,)
+        )
+        _CountingAggregate.built = 0
+        out = protocol.receive_data(data)
+        last = out[-1]
+        if defer:
+            assert isinstance(last, DeferredAggregate) and _CountingAggregate.built == 0
+            last = last.build()
+        assert type(last) is _CountingAggregate and _CountingAggregate.built == 1
+        built.append(last)
+    deferred, at_once = built
+    assert deferred.header_pairs() == at_once.header_pairs()
+    assert [e.header_pairs() for e in deferred.events] == [e.header_pairs() for e in at_once.events]
 
 
 def test_empty_list() -> None:
