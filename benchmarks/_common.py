@@ -13,7 +13,7 @@ BANNER = b"Asterisk Call Manager/11.0.0\r\n"
 _TRANSCRIPTS = Path(
     os.environ.get(
         "PYSTRIX_TRANSCRIPTS",
-        Path(__file__).resolve().parents[2] / "shared" / "asterisk-transcripts",
+        Path(__file__).resolve().parents[1] / "tests" / "data" / "transcripts",
     )
 )
 

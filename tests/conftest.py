@@ -26,5 +26,6 @@ def simulator() -> Iterator[AsteriskSimulator]:
 
 @pytest.fixture(params=FLAVORS)
 def flavor(request: pytest.FixtureRequest) -> str:
-    """Each Manager in turn: ``"threaded"`` and ``"asyncio"``."""
+    """Each front-end in turn, ``"threaded"`` and ``"asyncio"``: the Manager (see
+    :func:`managers.make`) or the FastAGI server (``agi_servers.running_server``)."""
     return str(request.param)

@@ -15,7 +15,7 @@ atheris harness drive the same code:
   returns a *trace*: a comparable record of everything produced, so that two deliveries of
   the same bytes can be compared.
 
-This module imports pytest only through :mod:`transcripts`; it is not collected itself.
+This module does not import pytest; it is not collected itself.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ from pystrix.ami.protocol import (
     PendingAction,
     build_event,
 )
-from transcripts import TRANSCRIPTS_DIR, ami_transcript_names, recv_chunks
+from transcripts import ami_transcript_names, recv_chunks
 
 __all__ = [
     "ACTION_KINDS",
@@ -133,9 +133,7 @@ def _windows(name: str) -> tuple[tuple[bytes, ...], ...]:
 
 @functools.lru_cache(maxsize=1)
 def ami_seed_chunks() -> tuple[tuple[bytes, ...], ...]:
-    """Every window of every AMI transcript, banner windows first; empty if absent."""
-    if not TRANSCRIPTS_DIR.is_dir():
-        return ()
+    """Every window of every AMI transcript, banner windows first."""
     windows = [_windows(name) for name in ami_transcript_names()]
     firsts = [w[0] for w in windows if w]
     rest = [piece for w in windows for piece in w[1:]]
@@ -144,9 +142,7 @@ def ami_seed_chunks() -> tuple[tuple[bytes, ...], ...]:
 
 @functools.lru_cache(maxsize=1)
 def agi_seed_chunks() -> tuple[bytes, ...]:
-    """The recorded reads of the FastAGI transcript (environment first); empty if absent."""
-    if not (TRANSCRIPTS_DIR / AGI_TRANSCRIPT).is_file():
-        return ()
+    """The recorded reads of the FastAGI transcript (environment first)."""
     return tuple(recv_chunks(AGI_TRANSCRIPT))
 
 

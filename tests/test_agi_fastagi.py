@@ -42,9 +42,9 @@ from transcripts import load
 SAFETY = 10.0  # seconds before a broken test gives up instead of hanging
 
 
-@pytest.fixture(params=["threaded", "asyncio"])
-def server(request: pytest.FixtureRequest) -> Iterator[RunningServer]:
-    yield from running_server(request.param)
+@pytest.fixture
+def server(flavor: str) -> Iterator[RunningServer]:
+    yield from running_server(flavor)
 
 
 def call(server: RunningServer, script: str = "hello", **options: Any) -> Any:
@@ -354,9 +354,9 @@ def test_malformed_reply_raises_a_typed_error(server: RunningServer) -> None:
     assert caught == [AGIProtocolError]
 
 
-@pytest.fixture(params=["threaded", "asyncio"])
-def impatient(request: pytest.FixtureRequest) -> Iterator[RunningServer]:
-    yield from running_server(request.param, read_timeout=0.2, environment_timeout=0.2)
+@pytest.fixture
+def impatient(flavor: str) -> Iterator[RunningServer]:
+    yield from running_server(flavor, read_timeout=0.2, environment_timeout=0.2)
 
 
 def test_read_timeouts(impatient: RunningServer) -> None:

@@ -44,10 +44,6 @@ fuzz_settings = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
-needs_transcript = pytest.mark.skipif(
-    not agi_seed_chunks(), reason="transcript 22-fastagi.jsonl is not available"
-)
-
 # Small limits make "too long" and "too many lines" reachable; the defaults keep them away.
 LINE_LIMITS = st.sampled_from([32, 256, 256 * 1024])
 ENV_LIMITS = st.sampled_from([3, 1024])
@@ -101,7 +97,6 @@ def all_deliveries(chunks: list[bytes], cuts: list[int], **options: Any) -> None
 # -- AGIProtocol -----------------------------------------------------------------------------
 
 
-@needs_transcript
 @fuzz_settings
 @given(OPS, st.booleans(), LINE_LIMITS, ENV_LIMITS, CUTS)
 @example([], True, 256 * 1024, 1024, [])  # the recording as it is

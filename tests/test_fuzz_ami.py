@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 
-import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -48,14 +47,10 @@ fuzz_settings = settings(
 # A small limit makes "too large" reachable with small inputs; the default keeps it away.
 LIMITS = st.sampled_from([64, 512, 4096, DEFAULT_MAX_MESSAGE_SIZE])
 
-needs_transcripts = pytest.mark.skipif(
-    not ami_seed_chunks(), reason="the recorded transcripts are not available"
-)
-
 
 def seeds() -> st.SearchStrategy[tuple[bytes, ...]]:
     """A window of recorded server bytes (the first windows hold the banners)."""
-    return st.sampled_from(ami_seed_chunks() or ((b"",),))
+    return st.sampled_from(ami_seed_chunks())
 
 
 # Message-shaped soup: header lines that steer ClientProtocol (our ActionIDs, list starts
@@ -134,7 +129,6 @@ def run_script(
 # -- MessageParser ---------------------------------------------------------------------------
 
 
-@needs_transcripts
 @fuzz_settings
 @given(seeds(), OPS, st.booleans(), LIMITS, CUTS)
 @example((b"Response: Follows\r\nx--END COMMAND--\r\n\r\n",), [], False, 64, [])
@@ -190,7 +184,6 @@ def test_client_soup_with_interleaved_actions(
     run_script(b"".join(mutated), steps, defer, limit)
 
 
-@needs_transcripts
 @fuzz_settings
 @given(
     seeds(),
@@ -221,7 +214,6 @@ def test_client_mutated_transcripts(
         assert other == traces[0]
 
 
-@needs_transcripts
 @fuzz_settings
 @given(seeds(), OPS, st.lists(INDEXED_STEP, max_size=24), st.booleans(), LIMITS)
 def test_client_mutated_transcripts_interleaved(

@@ -5,9 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-import pytest
-
-from managers import FLAVORS, make
+from managers import make
 from pystrix.ami import Message, core
 from pystrix.ami._frontend import ReconnectPolicy
 from pystrix.testing import AsteriskSimulator
@@ -23,7 +21,6 @@ def test_policy_backs_off_to_its_cap_and_stops_after_max_attempts() -> None:
     assert len(set(firsts)) > 1  # jittered, so that clients do not reconnect in step
 
 
-@pytest.mark.parametrize("flavor", FLAVORS)
 def test_reconnects_and_keeps_its_callbacks(flavor: str) -> None:
     first = AsteriskSimulator(auth_failure_delay=0.01)
     first.start()
@@ -67,7 +64,6 @@ def test_reconnects_and_keeps_its_callbacks(flavor: str) -> None:
     )
 
 
-@pytest.mark.parametrize("flavor", FLAVORS)
 def test_close_stops_a_reconnect_in_progress(flavor: str) -> None:
     simulator = AsteriskSimulator()
     simulator.start()
@@ -88,7 +84,6 @@ def _reconnect_thread_alive() -> bool:
     return any(t.name == "pystrix-ami-reconnect" and t.is_alive() for t in threading.enumerate())
 
 
-@pytest.mark.parametrize("flavor", FLAVORS)
 def test_an_md5_login_is_redone_with_a_fresh_challenge(flavor: str) -> None:
     first = AsteriskSimulator()
     first.start()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from managers import FLAVORS, make
+from managers import make
 from pystrix.ami import ManagerSocketError, core
 from pystrix.cli import main
 from pystrix.testing import AsteriskSimulator
@@ -44,7 +44,6 @@ def tls_simulator(certificate: tuple[Path, Path]) -> Iterator[AsteriskSimulator]
         yield simulator
 
 
-@pytest.mark.parametrize("flavor", FLAVORS)
 def test_login_and_events_over_verified_tls(
     flavor: str, tls_simulator: AsteriskSimulator, certificate: tuple[Path, Path]
 ) -> None:
@@ -58,7 +57,6 @@ def test_login_and_events_over_verified_tls(
     assert answer is not None and answer.result.data[0].startswith("Asterisk 22")
 
 
-@pytest.mark.parametrize("flavor", FLAVORS)
 def test_an_untrusted_certificate_is_refused(flavor: str, tls_simulator: AsteriskSimulator) -> None:
     manager = make(flavor)
     with pytest.raises(ManagerSocketError, match=str(tls_simulator.port)):
@@ -66,7 +64,6 @@ def test_an_untrusted_certificate_is_refused(flavor: str, tls_simulator: Asteris
     assert not manager.is_connected()
 
 
-@pytest.mark.parametrize("flavor", FLAVORS)
 def test_plain_client_to_a_tls_server_gets_no_banner(
     flavor: str, tls_simulator: AsteriskSimulator
 ) -> None:

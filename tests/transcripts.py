@@ -1,8 +1,8 @@
-"""Loading the recorded Asterisk sessions in ``../shared/asterisk-transcripts``.
+"""Loading the recorded Asterisk sessions in ``tests/data/transcripts``.
 
 Each ``*.jsonl`` file holds one JSON object a line: ``{"dir": "recv"|"send", "t": s,
-"data": text}`` (``"eof": true`` marks the server closing).  :func:`load` skips the calling
-test cleanly when the folder (or the file) is absent.
+"data": text}`` (``"eof": true`` marks the server closing).  The recordings live in the
+repository (see ``tests/data/README.md``): a missing file is an error, never a skip.
 
 :func:`normalize` removes what differs from one run to the next (timestamps, session and
 unique ids, addresses, channel-name counters) so that a simulator's answer can be compared
@@ -19,12 +19,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
-
 from pystrix.ami.message import Message
 from pystrix.ami.protocol import MessageParser
 
 __all__ = [
+    "AMI_TRANSCRIPT_COUNT",
     "TRANSCRIPTS_DIR",
     "Record",
     "Transcript",
@@ -38,13 +37,18 @@ __all__ = [
     "split_messages",
 ]
 
-#: ``<repo>/../shared/asterisk-transcripts``, found from this file's location, unless the
-#: environment variable ``PYSTRIX_TRANSCRIPTS`` names another folder.
+#: ``tests/data/transcripts``, found from this file's location, unless the environment
+#: variable ``PYSTRIX_TRANSCRIPTS`` names another folder.
 TRANSCRIPTS_DIR = (
     Path(os.environ["PYSTRIX_TRANSCRIPTS"])
     if os.environ.get("PYSTRIX_TRANSCRIPTS")
-    else Path(__file__).resolve().parents[2] / "shared" / "asterisk-transcripts"
+    else Path(__file__).resolve().parent / "data" / "transcripts"
 )
+
+#: How many AMI transcripts (every ``*.jsonl`` but ``22-fastagi.jsonl``) the folder holds:
+#: :func:`ami_transcript_names` checks it, so that a lost file fails instead of quietly
+#: dropping the tests parametrised over the names.  Change it with the recordings.
+AMI_TRANSCRIPT_COUNT = 30
 
 # Headers whose values change on every run (compared by presence and position only).
 _VARYING = {
@@ -146,10 +150,8 @@ class Transcript:
 
 
 def load(name: str) -> Transcript:
-    """The transcript ``name`` (with or without ``.jsonl``); skips the test if absent."""
+    """The transcript ``name`` (with or without ``.jsonl``); FileNotFoundError if absent."""
     path = TRANSCRIPTS_DIR / (name if name.endswith(".jsonl") else name + ".jsonl")
-    if not path.is_file():
-        pytest.skip(f"transcript {path} is not available")
     transcript = Transcript(path.stem)
     with path.open(encoding="utf-8") as stream:
         for line in stream:
@@ -230,19 +232,24 @@ def events_by_channel(events: Iterable[Message]) -> dict[str, list[str]]:
 
 
 def ami_transcript_names() -> list[str]:
-    """File names (``NN-name.jsonl``) of the AMI transcripts; empty if the folder is absent.
+    """File names (``NN-name.jsonl``) of the AMI transcripts.
 
-    ``22-fastagi.jsonl`` is left out: its ``recv`` side is Asterisk speaking FastAGI.
+    ``22-fastagi.jsonl`` is left out: its ``recv`` side is Asterisk speaking FastAGI.  A
+    missing or incomplete folder raises rather than yielding fewer names (which would
+    silently drop the tests parametrised over them).
     """
-    if not TRANSCRIPTS_DIR.is_dir():
-        return []
-    return sorted(
+    names = sorted(
         path.name for path in TRANSCRIPTS_DIR.glob("*.jsonl") if path.name != "22-fastagi.jsonl"
     )
+    if len(names) != AMI_TRANSCRIPT_COUNT:
+        raise RuntimeError(
+            f"{TRANSCRIPTS_DIR} holds {len(names)} AMI transcripts, not {AMI_TRANSCRIPT_COUNT}"
+        )
+    return names
 
 
 def recv_chunks(name: str) -> list[bytes]:
-    """What the server sent, as the recorded ``recv()`` chunks (skips the test if absent)."""
+    """What the server sent, as the recorded ``recv()`` chunks."""
     return [
         record.data.encode("utf-8")
         for record in load(name).records
