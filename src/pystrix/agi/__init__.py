@@ -5,31 +5,38 @@ stdin/stdout), :class:`FastAGIServer` and :class:`FastAGI`, the exceptions, and 
 command classes in :mod:`pystrix.agi.core`.  :mod:`pystrix.agi.aio` holds the asyncio
 FastAGI server, :mod:`pystrix.agi.asyncagi` runs AGI commands over AMI, and
 :mod:`pystrix.agi.protocol` is the I/O-free core they all share.
+
+Every name here is imported when first used (``pystrix.agi.core.Answer``, ``from
+pystrix.agi import FastAGIServer``), so that importing one part does not import the rest.
 """
 
-# agi_core too, so that ``pystrix.agi.agi_core`` works after ``import pystrix`` (1.x).
-from . import agi_core, core
-from .agi import AGI
-from .errors import (
-    AGIAppError,
-    AGIDeadChannelError,
-    AGIEnvironmentError,
-    AGIError,
-    AGIException,
-    AGIHangup,
-    AGIInvalidArgumentError,
-    AGIInvalidCommandError,
-    AGINoResultError,
-    AGIProtocolError,
-    AGIResultHangup,
-    AGISIGHUPHangup,
-    AGISIGPIPEHangup,
-    AGITimeoutError,
-    AGIUnknownError,
-    AGIUsageError,
-)
-from .fastagi import FastAGI, FastAGIServer
-from .protocol import Action, Environment, Reply
+from importlib import import_module as _import_module
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, by the name type checkers know
+if TYPE_CHECKING:
+    # agi_core too, so that ``pystrix.agi.agi_core`` works after ``import pystrix`` (1.x).
+    from . import agi_core, core
+    from .agi import AGI
+    from .errors import (
+        AGIAppError,
+        AGIDeadChannelError,
+        AGIEnvironmentError,
+        AGIError,
+        AGIException,
+        AGIHangup,
+        AGIInvalidArgumentError,
+        AGIInvalidCommandError,
+        AGINoResultError,
+        AGIProtocolError,
+        AGIResultHangup,
+        AGISIGHUPHangup,
+        AGISIGPIPEHangup,
+        AGITimeoutError,
+        AGIUnknownError,
+        AGIUsageError,
+    )
+    from .fastagi import FastAGI, FastAGIServer
+    from .protocol import Action, Environment, Reply
 
 __all__ = [
     "AGI",
@@ -57,3 +64,72 @@ __all__ = [
     "agi_core",
     "core",
 ]
+
+#: Where each name of ``__all__`` that is not a submodule is defined.
+_NAMES = {
+    "AGI": "agi",
+    **dict.fromkeys(
+        (
+            "AGIAppError",
+            "AGIDeadChannelError",
+            "AGIEnvironmentError",
+            "AGIError",
+            "AGIException",
+            "AGIHangup",
+            "AGIInvalidArgumentError",
+            "AGIInvalidCommandError",
+            "AGINoResultError",
+            "AGIProtocolError",
+            "AGIResultHangup",
+            "AGISIGHUPHangup",
+            "AGISIGPIPEHangup",
+            "AGITimeoutError",
+            "AGIUnknownError",
+            "AGIUsageError",
+        ),
+        "errors",
+    ),
+    "FastAGI": "fastagi",
+    "FastAGIServer": "fastagi",
+    "Action": "protocol",
+    "Environment": "protocol",
+    "Reply": "protocol",
+}
+#: The submodules reachable as attributes without importing them first.
+_SUBMODULES = frozenset(
+    {
+        "_scripts",
+        "agi",
+        "agi_core",
+        "aio",
+        "asyncagi",
+        "core",
+        "errors",
+        "fastagi",
+        "protocol",
+    }
+)
+
+
+def _lazy_attribute(name: str) -> object:
+    """Import what ``pystrix.agi.<name>`` stands for, on first use (PEP 562)."""
+    module = _NAMES.get(name)
+    if module is not None:
+        value = getattr(_import_module(f"{__name__}.{module}"), name)
+        globals()[name] = value  # later reads find it directly
+        return value
+    if name in _SUBMODULES:
+        return _import_module(f"{__name__}.{name}")  # the import binds it here too
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _lazy_dir() -> list[str]:
+    """Every public name of the package and its submodules, imported yet or not."""
+    public = {name for name in globals() if name.startswith("__") or not name.startswith("_")}
+    return sorted({*public, *__all__, *_SUBMODULES})
+
+
+if not TYPE_CHECKING:  # type checkers see the imports above, not a catch-all
+    __getattr__ = _lazy_attribute
+    __dir__ = _lazy_dir
+del TYPE_CHECKING

@@ -5,44 +5,53 @@
 :mod:`~pystrix.ami.dahdi`), events in the matching ``*_events`` modules, and
 :mod:`pystrix.ami.catalog` finds any of them by name.  :mod:`pystrix.ami.protocol` is the
 I/O-free core that every front-end shares.
+
+Every name here is imported when first used (``pystrix.ami.core``, ``from pystrix.ami
+import Manager``), so that a program that needs only part of the package (the protocol
+core, say) does not pay for the whole catalog.
 """
 
-from . import (
-    app_confbridge,
-    app_confbridge_events,
-    app_meetme,
-    app_meetme_events,
-    catalog,
-    core,
-    core_events,
-    dahdi,
-    dahdi_events,
-    pjsip,
-    pjsip_events,
-)
-from ._frontend import ReconnectPolicy
-from .action import Action
-from .errors import (
-    Error,
-    InvalidHeaderError,
-    LocalProtocolError,
-    ManagerError,
-    ManagerSocketError,
-    MessageTooLargeError,
-    RemoteProtocolError,
-)
-from .events import Aggregate, Event
-from .manager import AsteriskInfo, Manager
-from .message import (
-    EVENT_GENERIC,
-    KEY_ACTION,
-    KEY_ACTIONID,
-    KEY_EVENT,
-    KEY_RESPONSE,
-    RESPONSE_GENERIC,
-    Message,
-)
-from .request import Request, Response, ResponseEvents
+from importlib import import_module as _import_module
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, by the name type checkers know
+if TYPE_CHECKING:
+    from . import (
+        app_confbridge,
+        app_confbridge_events,
+        app_meetme,
+        app_meetme_events,
+        catalog,
+        core,
+        core_events,
+        dahdi,
+        dahdi_events,
+        pjsip,
+        pjsip_events,
+    )
+    from ._frontend import ReconnectPolicy
+    from .action import Action
+    from .errors import (
+        Error,
+        InvalidHeaderError,
+        LocalProtocolError,
+        ManagerAuthError,
+        ManagerError,
+        ManagerSocketError,
+        MessageTooLargeError,
+        RemoteProtocolError,
+    )
+    from .events import Aggregate, Event
+    from .manager import AsteriskInfo, Manager
+    from .message import (
+        EVENT_GENERIC,
+        KEY_ACTION,
+        KEY_ACTIONID,
+        KEY_EVENT,
+        KEY_RESPONSE,
+        RESPONSE_GENERIC,
+        Message,
+    )
+    from .request import Request, Response, ResponseEvents
 
 __all__ = [
     "EVENT_GENERIC",
@@ -59,6 +68,7 @@ __all__ = [
     "InvalidHeaderError",
     "LocalProtocolError",
     "Manager",
+    "ManagerAuthError",
     "ManagerError",
     "ManagerSocketError",
     "Message",
@@ -80,3 +90,92 @@ __all__ = [
     "pjsip",
     "pjsip_events",
 ]
+
+#: Where each name of ``__all__`` that is not a submodule is defined.
+_NAMES = {
+    "ReconnectPolicy": "_frontend",
+    "Action": "action",
+    **dict.fromkeys(
+        (
+            "Error",
+            "InvalidHeaderError",
+            "LocalProtocolError",
+            "ManagerAuthError",
+            "ManagerError",
+            "ManagerSocketError",
+            "MessageTooLargeError",
+            "RemoteProtocolError",
+        ),
+        "errors",
+    ),
+    "Aggregate": "events",
+    "Event": "events",
+    "AsteriskInfo": "manager",
+    "Manager": "manager",
+    **dict.fromkeys(
+        (
+            "EVENT_GENERIC",
+            "KEY_ACTION",
+            "KEY_ACTIONID",
+            "KEY_EVENT",
+            "KEY_RESPONSE",
+            "RESPONSE_GENERIC",
+            "Message",
+        ),
+        "message",
+    ),
+    "Request": "request",
+    "Response": "request",
+    "ResponseEvents": "request",
+}
+#: The submodules reachable as attributes without importing them first.
+_SUBMODULES = frozenset(
+    {
+        "_frontend",
+        "action",
+        "aio",
+        "ami",
+        "app_confbridge",
+        "app_confbridge_events",
+        "app_meetme",
+        "app_meetme_events",
+        "catalog",
+        "core",
+        "core_events",
+        "dahdi",
+        "dahdi_events",
+        "errors",
+        "events",
+        "generic_transforms",
+        "manager",
+        "message",
+        "pjsip",
+        "pjsip_events",
+        "protocol",
+        "request",
+    }
+)
+
+
+def _lazy_attribute(name: str) -> object:
+    """Import what ``pystrix.ami.<name>`` stands for, on first use (PEP 562)."""
+    module = _NAMES.get(name)
+    if module is not None:
+        value = getattr(_import_module(f"{__name__}.{module}"), name)
+        globals()[name] = value  # later reads find it directly
+        return value
+    if name in _SUBMODULES:
+        return _import_module(f"{__name__}.{name}")  # the import binds it here too
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _lazy_dir() -> list[str]:
+    """Every public name of the package and its submodules, imported yet or not."""
+    public = {name for name in globals() if name.startswith("__") or not name.startswith("_")}
+    return sorted({*public, *__all__, *_SUBMODULES})
+
+
+if not TYPE_CHECKING:  # type checkers see the imports above, not a catch-all
+    __getattr__ = _lazy_attribute
+    __dir__ = _lazy_dir
+del TYPE_CHECKING

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, MutableMapping
 
+from . import catalog as _catalog  # noqa: F401  (1.x's registry held every event class)
 from . import events as _events
 from .errors import Error, ManagerError, ManagerSocketError
 from .events import Aggregate, Event, class_event_name

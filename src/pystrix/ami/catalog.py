@@ -35,6 +35,7 @@ from .action import Action, action_class_for, registered_action_classes
 from .events import (
     Aggregate,
     Event,
+    _from_catalog,
     class_event_name,
     event_class_for,
     registered_event_classes,
@@ -148,8 +149,8 @@ def _make_aggregates() -> None:
     """Give every list action without a hand-written aggregate class a generated one."""
     for name, cls in list_actions().items():
         aggregate = f"{name}_Aggregate"
-        if event_class_for(aggregate) is not Event:
-            continue
+        if _from_catalog(event_class_for(aggregate)):
+            continue  # hand-written (a program's own class does not stop this one)
         documentation = (
             f"Every event of one ``{name}`` list ({', '.join(cls.list_events)}), "
             f"sent when ``{cls.list_complete}`` arrives."
@@ -159,3 +160,8 @@ def _make_aggregates() -> None:
 
 
 _make_aggregates()
+
+# True once this module has made every class: ``pystrix.ami.events._import_catalog``
+# reads it, so that a look-up made while the catalog is still being imported does not
+# conclude that the catalog has nothing more to offer.
+_COMPLETE = True

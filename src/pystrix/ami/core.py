@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Annotated, Any, cast
 
 from .action import CSV, INDEXED, Action
-from .errors import ManagerError
+from .errors import ManagerAuthError as ManagerAuthError  # 1.x programs import it from here
 from .message import Message
 from .request import Request, is_success
 
@@ -74,13 +74,6 @@ ORIGINATE_RESULT_MAP = {
 
 #: What a ``Variable`` parameter takes: a mapping, or ``"NAME=value"`` strings.
 Variables = Mapping[str, Any] | Iterable[str]
-
-
-class ManagerAuthError(ManagerError):
-    """Asterisk refused a ``Login``; the message is Asterisk's (``Authentication failed``).
-
-    Asterisk closes the connection right after refusing a login.
-    """
 
 
 # -- actions whose constructor computes headers (pystrix 1.x forms) ------------------------

@@ -11,6 +11,7 @@ __all__ = [
     "Error",
     "InvalidHeaderError",
     "LocalProtocolError",
+    "ManagerAuthError",
     "ManagerError",
     "ManagerSocketError",
     "MessageTooLargeError",
@@ -24,6 +25,14 @@ class Error(Exception):
 
 class ManagerError(Error):
     """A request could not be carried out: not connected, closed, or refused by Asterisk."""
+
+
+class ManagerAuthError(ManagerError):
+    """Asterisk refused a ``Login``; the message is Asterisk's (``Authentication failed``).
+
+    Asterisk closes the connection right after refusing a login.  (Also importable from
+    :mod:`pystrix.ami.core`, where pystrix 1.x had it: the same class.)
+    """
 
 
 class ManagerSocketError(Error):

@@ -4,6 +4,12 @@ Every subclass of :class:`Event` registers itself under its event name (the clas
 unless ``event_name`` says otherwise), so the parser builds the right class as it reads
 and ``Manager.register_callback(SomeEvent, fn)`` matches by name at no extra cost.
 An event with no class arrives as a plain :class:`Event`, with ``.name`` and every header.
+
+The catalog's event modules (:mod:`~pystrix.ami.core_events` and its siblings) are not
+imported with this one: the first look-up of a name that no imported class has imports
+them (and :mod:`~pystrix.ami.catalog`, for an ``..._Aggregate`` name), so the registry
+answers as if they had always been there.  A program's own class of the same name as one
+of the catalog's takes precedence over it, whichever was defined first.
 """
 
 from __future__ import annotations
@@ -21,6 +27,24 @@ __all__ = [
 ]
 
 _REGISTRY: dict[str, type[Event]] = {}
+
+#: The modules whose event classes make up the catalog (see :mod:`pystrix.ami.catalog`).
+_EVENT_MODULES = (
+    "core_events",
+    "app_confbridge_events",
+    "app_meetme_events",
+    "dahdi_events",
+    "pjsip_events",
+)
+_CATALOG_MODULES = frozenset(f"pystrix.ami.{name}" for name in (*_EVENT_MODULES, "catalog"))
+# How much of the catalog is known to be imported: 0 not all of it, 1 the event modules,
+# 2 the whole catalog (the generated aggregates with it).
+_loaded = 0
+
+
+def _from_catalog(cls: type) -> bool:
+    """True for a class defined by the catalog (not by a program)."""
+    return cls.__module__ in _CATALOG_MODULES
 
 
 class _EventType(type):
@@ -67,7 +91,11 @@ class Event(Message, metaclass=_EventType):
         cls.event_name = name
         # A typed event's headers are Asterisk's unless the class says otherwise.
         cls.free_form_headers = bool(cls.__dict__.get("free_form_headers", False))
-        _REGISTRY[name.lower()] = cls
+        key = name.lower()
+        registered = _REGISTRY.get(key)
+        if registered is None or not _from_catalog(cls) or _from_catalog(registered):
+            # The catalog's class never displaces a program's own (see the module's notes).
+            _REGISTRY[key] = cls
         # Computed once per class, so typed access costs one dict look-up per header.
         kinds = _inherited_kinds(cls)
         for kind, names in (
@@ -339,13 +367,52 @@ def _rebuild_aggregate(
     return aggregate
 
 
+def _import_catalog() -> bool:
+    """Import :mod:`pystrix.ami.catalog` (every action and event class); true once it is
+    complete.
+
+    False only inside the catalog's own import, on the thread running it: that import is
+    then under way and finishes the job.  Another thread waits for it to finish instead.
+    """
+    import importlib
+
+    catalog = importlib.import_module("pystrix.ami.catalog")
+    return bool(getattr(catalog, "_COMPLETE", False))
+
+
+def _load(level: int) -> None:
+    """Import the catalog's event modules (level 1) or the whole catalog (level 2)."""
+    global _loaded
+    if level >= 2:
+        if _import_catalog():
+            _loaded = 2
+        return
+    import importlib
+
+    for module in _EVENT_MODULES:
+        importlib.import_module(f"pystrix.ami.{module}")
+    _loaded = max(_loaded, 1)
+
+
 def event_class_for(name: str) -> type[Event]:
-    """The class registered for event ``name`` (any case), else :class:`Event`."""
-    return _REGISTRY.get(name.lower(), Event)
+    """The class registered for event ``name`` (any case), else :class:`Event`.
+
+    A name no imported class has imports the catalog's event classes first (once; the
+    whole catalog for an ``..._Aggregate`` name).
+    """
+    key = name.lower()
+    found = _REGISTRY.get(key)
+    if found is None:
+        level = 2 if key.endswith("_aggregate") else 1
+        if _loaded < level:
+            _load(level)
+            found = _REGISTRY.get(key)
+    return found if found is not None else Event
 
 
 def registered_event_classes() -> dict[str, type[Event]]:
-    """A copy of the registry: lower-cased event name to class."""
+    """A copy of the registry: lower-cased event name to class (the catalog's included)."""
+    _load(2)
     return dict(_REGISTRY)
 
 

@@ -7,16 +7,26 @@ the project's transcripts (see :mod:`pystrix.testing.simulator`)::
 
     with AsteriskSimulator(time_scale=0.05) as sim:
         manager.connect(sim.host, sim.port)
+
+The simulator (which imports the whole AMI catalog) is imported when one of its names is
+first used, so that ``pystrix.testing.faults`` or ``pystrix.testing.agi`` alone stay light.
 """
 
-from .simulator import (
-    DEFAULT_USERS,
-    AsteriskSimulator,
-    SimulatedUser,
-    SimulatorAddress,
-    serve,
-    simulator,
-)
+import sys as _sys
+from importlib import import_module as _import_module
+from types import ModuleType as _ModuleType
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, by the name type checkers know
+
+if TYPE_CHECKING:
+    from .simulator import (
+        DEFAULT_USERS,
+        AsteriskSimulator,
+        SimulatedUser,
+        SimulatorAddress,
+        serve,
+        simulator,
+    )
 
 __all__ = [
     "DEFAULT_USERS",
@@ -26,3 +36,54 @@ __all__ = [
     "serve",
     "simulator",
 ]
+
+#: The names of ``__all__`` defined in :mod:`pystrix.testing.simulator` (``simulator``,
+#: the function, is :class:`_Package`'s).
+_NAMES = frozenset(__all__) - {"simulator"}
+#: The submodules reachable as attributes without importing them first.
+_SUBMODULES = frozenset(
+    {"_catalog_actions", "_data", "_dialplan", "_scheduler", "agi", "faults", "simulator"}
+)
+
+
+def _lazy_attribute(name: str) -> object:
+    """Import what ``pystrix.testing.<name>`` stands for, on first use (PEP 562)."""
+    if name in _NAMES:
+        value = getattr(_import_module(f"{__name__}.simulator"), name)
+        globals()[name] = value  # later reads find it directly
+        return value
+    if name in _SUBMODULES:
+        return _import_module(f"{__name__}.{name}")  # the import binds it here too
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _lazy_dir() -> list[str]:
+    """Every public name of the package and its submodules, imported yet or not."""
+    public = {name for name in globals() if name.startswith("__") or not name.startswith("_")}
+    return sorted({*public, *__all__, *_SUBMODULES})
+
+
+class _Package(_ModuleType):
+    """This package's module type: ``pystrix.testing.simulator`` is the function.
+
+    The package exports the :func:`~pystrix.testing.simulator.simulator` context manager,
+    whose module has the same name.  Importing that module makes the import system bind
+    the module here; this keeps the attribute the function, as it was when the package
+    imported the simulator up front.
+    """
+
+    @property
+    def simulator(self) -> object:
+        """The :func:`pystrix.testing.simulator.simulator` context manager."""
+        return _import_module(f"{__name__}.simulator").simulator
+
+    @simulator.setter
+    def simulator(self, value: object) -> None:
+        """Ignored: the import system binding the module of the same name."""
+
+
+if not TYPE_CHECKING:  # type checkers see the imports above, not a catch-all
+    __getattr__ = _lazy_attribute
+    __dir__ = _lazy_dir
+    _sys.modules[__name__].__class__ = _Package
+del TYPE_CHECKING
