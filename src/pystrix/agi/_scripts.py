@@ -1,23 +1,66 @@
-"""The script-handler registry both FastAGI servers share.
+"""What both FastAGI servers share: the script-handler registry and the per-call policy.
 
 Handlers are tried in registration order; the first whose pattern matches the script path
 (with :meth:`re.Pattern.match`, so from the start) wins, else the default handler
 (registered with ``None``) is used.  Registering a pattern that is already registered
 keeps the first handler, clearing keeps the default handler, as pystrix 1.x does;
 registering ``None`` as the default removes it.
+
+The policy of one call, whichever server runs it: a connection whose environment cannot
+be read is dropped with a warning (:func:`connection_dropped`); a script no handler
+serves is logged and closed (:meth:`ServerBase._handler_call`); a handler's end is judged by
+:func:`call_failed` (a hang-up at debug level, any other exception with its traceback).
+Each server logs to its own logger, passed in.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
-from typing import Generic, TypeVar
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
-__all__ = ["ScriptHandlers"]
+from .errors import AGIException, AGIHangup
+from .protocol import Environment
 
-_H = TypeVar("_H")
+__all__ = [
+    "ScriptHandlers",
+    "ServerBase",
+    "call_failed",
+    "connection_dropped",
+    "describe_call",
+]
+
+_H = TypeVar("_H", bound=Callable[..., Any])
 _logger = logging.getLogger("pystrix.agi")
+
+
+def describe_call(environment: Environment | None) -> str:
+    """``channel '...', script '...'`` for log messages."""
+    if environment is None:
+        return "a call whose environment was not read"
+    return f"channel {environment.channel!r}, script {environment.script!r}"
+
+
+def connection_dropped(logger: logging.Logger, peer: object, exc: AGIException) -> None:
+    """Log that the connection from ``peer`` is closed unserved: its environment could not
+    be read (``exc``)."""
+    logger.warning("FastAGI connection from %s dropped: %s", peer, exc)
+
+
+def call_failed(environment: Environment, exc: Exception, logger: logging.Logger) -> None:
+    """Log what ended a handler that raised ``exc``: a hang-up at debug level, anything
+    else with its traceback.  The server then closes the call and goes on serving.
+
+    A function the servers call from their ``except Exception`` clause, not a context
+    manager around the handler: a call that ends normally then costs nothing here.
+    """
+    if isinstance(exc, AGIHangup):
+        logger.debug("FastAGI call ended by a hang-up (%s): %s", describe_call(environment), exc)
+    else:
+        logger.error("FastAGI handler failed for %s", describe_call(environment), exc_info=exc)
 
 
 class ScriptHandlers(Generic[_H]):
@@ -78,3 +121,59 @@ class ScriptHandlers(Generic[_H]):
                 if match is not None:
                     return handler, match
             return self._default, None
+
+
+class ServerBase(Generic[_H]):
+    """What both FastAGI servers keep: the settings each call uses and the handler table,
+    with the pystrix 1.x methods over it."""
+
+    def _keep_settings(
+        self,
+        debug: bool,
+        read_timeout: float | None,
+        environment_timeout: float | None,
+        max_line_length: int,
+    ) -> None:
+        """Called by the server's constructor: the arguments both servers take."""
+        self.debug = debug
+        self.read_timeout = read_timeout
+        self.environment_timeout = environment_timeout
+        self.max_line_length = max_line_length
+        self._script_handlers: ScriptHandlers[_H] = ScriptHandlers()
+
+    def register_script_handler(
+        self, regex: str | re.Pattern[str] | None, handler: _H | None
+    ) -> None:
+        """Serve scripts whose path ``regex`` matches (from the start) with ``handler``;
+        ``None`` sets the default handler.  Registering a pattern again keeps the first
+        handler, as in pystrix 1.x (unregister it first to replace it)."""
+        self._script_handlers.register(regex, handler)
+
+    def unregister_script_handler(self, regex: str | re.Pattern[str] | None) -> bool:
+        """Remove the handler registered for ``regex``; false if there was none."""
+        return self._script_handlers.unregister(regex)
+
+    def clear_script_handlers(self) -> None:
+        """Remove every pattern's handler.  The default handler stays, as in pystrix 1.x;
+        ``register_script_handler(None, None)`` removes it."""
+        self._script_handlers.clear()
+
+    def get_script_handler(self, script_path: str) -> tuple[_H | None, re.Match[str] | None]:
+        """``(handler, match)`` that would serve ``script_path``, as in pystrix 1.x:
+        ``(default handler, None)`` when no pattern matches (``(None, None)`` without a
+        default handler)."""
+        return self._script_handlers.lookup(script_path)
+
+    def _handler_call(
+        self, agi: object, environment: Environment, logger: logging.Logger
+    ) -> Callable[[], Any] | None:
+        """The handler serving this call (:meth:`get_script_handler`, which a subclass may
+        override), bound to its arguments ``agi, args, kwargs, match, path``; ``None``,
+        with a warning to ``logger``, when no handler does."""
+        handler, match = self.get_script_handler(environment.path)
+        if handler is None:
+            logger.warning("no FastAGI handler for %s", describe_call(environment))
+            return None
+        return functools.partial(
+            handler, agi, environment.args, environment.query, match, environment.path
+        )

@@ -10,9 +10,11 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+from collections.abc import Callable
 from types import FrameType
 from typing import Protocol, TypeVar
 
+from ._session import SessionState
 from .errors import (
     AGIAppError,
     AGIDeadChannelError,
@@ -21,11 +23,11 @@ from .errors import (
     AGIHangup,
     AGIInvalidCommandError,
     AGINoResultError,
-    AGIProtocolError,
+    AGIProtocolError,  # noqa: F401  (importable from here before; not 1.x API)
     AGIResultHangup,
     AGISIGHUPHangup,
     AGISIGPIPEHangup,
-    AGITimeoutError,
+    AGITimeoutError,  # noqa: F401  (importable from here before; not 1.x API)
     AGIUnknownError,
     AGIUsageError,
 )
@@ -33,11 +35,9 @@ from .protocol import (
     DEFAULT_MAX_LINE_LENGTH,
     Action,
     AGIProtocol,
-    ConnectionClosed,
-    Environment,
-    HangupNotice,
-    Reply,
     quote,
+    read_failure,
+    write_failure,
 )
 
 # The exceptions and quote() are importable from here too, as from pystrix 1.x's module.
@@ -61,6 +61,7 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
+_I = TypeVar("_I")
 _logger = logging.getLogger("pystrix.agi")
 
 
@@ -84,7 +85,7 @@ class Writer(Protocol):
         ...
 
 
-class _AGI:
+class _AGI(SessionState):
     """A blocking AGI session over a pair of binary files (the pystrix 1.x base).
 
     ``rfile`` is read with ``readline``; ``wfile`` is written and flushed.  A read that
@@ -100,13 +101,17 @@ class _AGI:
         wfile: Writer | None = None,
         max_line_length: int = DEFAULT_MAX_LINE_LENGTH,
     ) -> None:
-        self._debug = debug
-        self._rfile: LineReader = rfile if rfile is not None else sys.stdin.buffer
+        rfile = rfile if rfile is not None else sys.stdin.buffer
         self._wfile: Writer = wfile if wfile is not None else sys.stdout.buffer
-        self._protocol = AGIProtocol(max_line_length=max_line_length)
-        self._environment = self._read_environment()
-
-    # -- public API ------------------------------------------------------------------
+        self._protocol = AGIProtocol(
+            max_line_length=max_line_length, trace=_logger if debug else None
+        )
+        # read1 returns what has arrived (a reply and a HANGUP after it) in one call;
+        # plain files without it are read a line at a time.
+        read1: Callable[[int], bytes] | None = getattr(rfile, "read1", None)
+        self._read: Callable[[int], bytes] = read1 if read1 is not None else rfile.readline
+        self._read_size = 65536 if read1 is not None else max_line_length + 1
+        self._wait(self._protocol.next_environment)
 
     def execute(self, action: Action[_T]) -> _T:
         """Send ``action``, wait for its reply and return the action's typed result.
@@ -116,75 +121,26 @@ class _AGI:
         :class:`AGIInvalidArgumentError` (nothing sent) for CR/LF in an argument.
         """
         self._test_hangup()
-        payload = AGIProtocol.command_bytes(action)
-        if self._debug:
-            _logger.debug("AGI >> %r", payload)
+        payload = self._protocol.send(action)
         try:
             self._wfile.write(payload)
             self._wfile.flush()
         except (OSError, ValueError) as exc:
-            raise AGISIGPIPEHangup(f"cannot write to Asterisk: {exc}") from exc
-        return action.interpret(self._read_reply())
-
-    def get_environment(self) -> dict[str, str]:
-        """The ``agi_*`` variables Asterisk sent (full names, ``agi_arg_N`` included)."""
-        return dict(self._environment.variables)
-
-    @property
-    def environment(self) -> Environment:
-        """The parsed environment (``.args``, ``.path``, ``.query``, ``.channel``)."""
-        return self._environment
-
-    @property
-    def hungup(self) -> bool:
-        """True once Asterisk has said ``HANGUP`` (only dead-channel commands work now)."""
-        return self._protocol.hangup_received
-
-    # -- internals -------------------------------------------------------------------
+            raise write_failure(exc) from exc
+        return action.interpret(self._wait(self._protocol.next_reply))
 
     def _test_hangup(self) -> None:
         """Raise if the session is known to be over before sending (stdin AGI: SIGHUP)."""
 
-    def _read_environment(self) -> Environment:
-        event = self._next_event()
-        if not isinstance(event, Environment):  # the core raises rather than skipping it
-            raise AGIProtocolError(f"expected the AGI environment, got {event!r}")
-        return event
-
-    def _read_reply(self) -> Reply:
-        while True:
-            event = self._next_event()
-            if isinstance(event, Reply):
-                return event
-            if isinstance(event, ConnectionClosed):
-                raise AGISIGPIPEHangup("Asterisk closed the connection")
-            # A HangupNotice is recorded by the core (``hungup``); the reply follows.
-
-    def _next_event(self) -> Environment | Reply | HangupNotice | ConnectionClosed:
-        protocol = self._protocol
-        while True:
-            event = protocol.next_event()
-            if event is not None:
-                if self._debug:
-                    _logger.debug("AGI << %r", event)
-                return event
+    def _wait(self, next_item: Callable[[], _I | None]) -> _I:
+        """What ``next_item`` (a policy method of the core) returns, reading for it."""
+        while (item := next_item()) is None:
             try:
-                # read1 returns what has arrived (a reply and a HANGUP after it) in one
-                # call; plain files without it are read a line at a time.
-                read1 = getattr(self._rfile, "read1", None)
-                line = (
-                    read1(65536)
-                    if read1 is not None
-                    else self._rfile.readline(protocol.max_line_length + 1)
-                )
-            except TimeoutError as exc:
-                raise AGITimeoutError("no data from Asterisk within the read timeout") from exc
-            except (OSError, ValueError) as exc:
-                raise AGISIGPIPEHangup(f"cannot read from Asterisk: {exc}") from exc
-            if line:
-                protocol.receive_data(line)
-            else:
-                protocol.receive_eof()
+                data = self._read(self._read_size)
+            except (OSError, ValueError) as exc:  # TimeoutError is an OSError
+                raise read_failure(exc) from exc
+            self._protocol.feed(data)
+        return item
 
 
 class AGI(_AGI):
@@ -211,4 +167,4 @@ class AGI(_AGI):
             raise AGISIGHUPHangup("the process received SIGHUP: the channel hung up")
 
     def __repr__(self) -> str:
-        return f"<AGI {self._environment.channel!r}>"
+        return f"<AGI {self.environment.channel!r}>"

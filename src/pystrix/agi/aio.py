@@ -26,31 +26,29 @@ import inspect
 import logging
 import re
 from collections.abc import Callable
-from types import TracebackType
 from typing import Any, TypeVar
 
-from ._scripts import ScriptHandlers
-from .errors import (
-    AGIException,
-    AGIHangup,
-    AGIProtocolError,
-    AGISIGPIPEHangup,
-    AGITimeoutError,
+from ._scripts import (
+    ServerBase,
+    call_failed,
+    connection_dropped,
+    describe_call,
 )
-from .fastagi import describe_call
+from ._session import SessionState
+from .errors import AGIException
 from .protocol import (
     DEFAULT_MAX_LINE_LENGTH,
     Action,
     AGIProtocol,
-    ConnectionClosed,
     Environment,
-    HangupNotice,
-    Reply,
+    read_failure,
+    write_failure,
 )
 
 __all__ = ["AsyncScriptHandler", "FastAGI", "FastAGIServer"]
 
 _T = TypeVar("_T")
+_I = TypeVar("_I")
 #: ``handler(agi, args, kwargs, match, path)``, usually a coroutine function.
 AsyncScriptHandler = Callable[
     ["FastAGI", tuple[str, ...], dict[str, list[str]], "re.Match[str] | None", str], Any
@@ -60,7 +58,7 @@ _logger = logging.getLogger("pystrix.agi.aio")
 _READ_SIZE = 65536
 
 
-class FastAGI:
+class FastAGI(SessionState):
     """One FastAGI call on asyncio: ``await agi.execute(command)``."""
 
     def __init__(
@@ -74,86 +72,44 @@ class FastAGI:
     ) -> None:
         self._reader = reader
         self._writer = writer
-        self._debug = debug
         self.read_timeout = read_timeout
-        self._protocol = AGIProtocol(max_line_length=max_line_length)
-        self._environment: Environment | None = None
+        self._protocol = AGIProtocol(
+            max_line_length=max_line_length, trace=_logger if debug else None
+        )
         self._lock = asyncio.Lock()
 
     async def read_environment(self, timeout: float | None = None) -> Environment:
         """Read the environment block (the server does this before calling a handler)."""
-        event = await self._next_event(timeout)
-        if not isinstance(event, Environment):
-            raise AGIProtocolError(f"expected the AGI environment, got {event!r}")
-        self._environment = event
-        return event
+        return await self._wait(self._protocol.next_environment, timeout)
 
     async def execute(self, action: Action[_T]) -> _T:
         """Send ``action``, wait for its reply and return the typed result (the threaded
         ``execute``'s semantics and exceptions).  Concurrent calls are serialised."""
-        payload = AGIProtocol.command_bytes(action)
         async with self._lock:
-            if self._debug:
-                _logger.debug("AGI >> %r", payload)
+            writer = self._writer
             try:
-                self._writer.write(payload)
-                await self._writer.drain()
+                writer.write(self._protocol.send(action))
+                await writer.drain()
             except (OSError, RuntimeError) as exc:
-                raise AGISIGPIPEHangup(f"cannot write to Asterisk: {exc}") from exc
-            reply = await self._read_reply()
+                raise write_failure(exc) from exc
+            reply = await self._wait(self._protocol.next_reply, self.read_timeout)
         return action.interpret(reply)
 
-    def get_environment(self) -> dict[str, str]:
-        """The ``agi_*`` variables Asterisk sent."""
-        return dict(self.environment.variables)
-
-    @property
-    def environment(self) -> Environment:
-        """The parsed environment."""
-        if self._environment is None:
-            raise AGIProtocolError("the environment has not been read yet")
-        return self._environment
-
-    @property
-    def hungup(self) -> bool:
-        """True once Asterisk has said ``HANGUP``."""
-        return self._protocol.hangup_received
-
-    async def _read_reply(self) -> Reply:
-        while True:
-            event = await self._next_event(self.read_timeout)
-            if isinstance(event, Reply):
-                return event
-            if isinstance(event, ConnectionClosed):
-                raise AGISIGPIPEHangup("Asterisk closed the connection")
-
-    async def _next_event(
-        self, timeout: float | None
-    ) -> Environment | Reply | HangupNotice | ConnectionClosed:
-        protocol = self._protocol
-        while True:
-            event = protocol.next_event()
-            if event is not None:
-                if self._debug:
-                    _logger.debug("AGI << %r", event)
-                return event
+    async def _wait(self, next_item: Callable[[], _I | None], timeout: float | None) -> _I:
+        """What ``next_item`` (a policy method of the core) returns, reading for it."""
+        while (item := next_item()) is None:
             try:
                 data = await asyncio.wait_for(self._reader.read(_READ_SIZE), timeout)
-            except asyncio.TimeoutError as exc:
-                raise AGITimeoutError("no data from Asterisk within the read timeout") from exc
-            except OSError as exc:
-                raise AGISIGPIPEHangup(f"cannot read from Asterisk: {exc}") from exc
-            if data:
-                protocol.receive_data(data)
-            else:
-                protocol.receive_eof()
+            except (asyncio.TimeoutError, OSError) as exc:
+                raise read_failure(exc) from exc
+            self._protocol.feed(data)
+        return item
 
     def __repr__(self) -> str:
-        environment = self._environment
-        return f"<aio.FastAGI {describe_call(environment)}>"
+        return f"<aio.FastAGI {describe_call(self._protocol.environment)}>"
 
 
-class FastAGIServer:
+class FastAGIServer(ServerBase[AsyncScriptHandler]):
     """An asyncio FastAGI server (see the module docstring).
 
     The arguments are the threaded server's (``daemon_threads`` aside):
@@ -172,40 +128,10 @@ class FastAGIServer:
     ) -> None:
         self.interface = interface
         self._requested_port = port
-        self.debug = debug
-        self.read_timeout = read_timeout
-        self.environment_timeout = environment_timeout
-        self.max_line_length = max_line_length
-        self._script_handlers: ScriptHandlers[AsyncScriptHandler] = ScriptHandlers()
+        self._keep_settings(debug, read_timeout, environment_timeout, max_line_length)
         self._server: asyncio.Server | None = None
         self._calls: set[asyncio.Task[Any]] = set()
         self._stopped: asyncio.Event | None = None
-
-    # -- handlers ------------------------------------------------------------------------
-
-    def register_script_handler(
-        self, regex: str | re.Pattern[str] | None, handler: AsyncScriptHandler | None
-    ) -> None:
-        """Serve scripts whose path ``regex`` matches (from the start) with ``handler``;
-        ``None`` sets the default handler.  Registering a pattern again keeps the first
-        handler, as the threaded server does."""
-        self._script_handlers.register(regex, handler)
-
-    def unregister_script_handler(self, regex: str | re.Pattern[str] | None) -> bool:
-        """Remove the handler registered for ``regex``; false if there was none."""
-        return self._script_handlers.unregister(regex)
-
-    def clear_script_handlers(self) -> None:
-        """Remove every pattern's handler; the default handler stays (the threaded
-        server's rule)."""
-        self._script_handlers.clear()
-
-    def get_script_handler(
-        self, script_path: str
-    ) -> tuple[AsyncScriptHandler | None, re.Match[str] | None]:
-        """``(handler, match)`` that would serve ``script_path`` (the threaded server's
-        rule)."""
-        return self._script_handlers.lookup(script_path)
 
     # -- life cycle ----------------------------------------------------------------------
 
@@ -262,12 +188,7 @@ class FastAGIServer:
     async def __aenter__(self) -> FastAGIServer:
         return await self.start()
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.shutdown()
 
     # -- one call ------------------------------------------------------------------------
@@ -287,23 +208,17 @@ class FastAGIServer:
             try:
                 environment = await agi.read_environment(self.environment_timeout)
             except AGIException as exc:
-                peer = writer.get_extra_info("peername")
-                _logger.warning("FastAGI connection from %s dropped: %s", peer, exc)
+                connection_dropped(_logger, writer.get_extra_info("peername"), exc)
                 return
-            handler, match = self.get_script_handler(environment.path)
-            if handler is None:
-                _logger.warning("no FastAGI handler for %s", describe_call(environment))
+            call = self._handler_call(agi, environment, _logger)
+            if call is None:
                 return
             try:
-                outcome = handler(agi, environment.args, environment.query, match, environment.path)
+                outcome = call()
                 if inspect.isawaitable(outcome):
                     await outcome
-            except AGIHangup as exc:
-                _logger.debug(
-                    "FastAGI call ended by a hang-up (%s): %s", describe_call(environment), exc
-                )
-            except Exception:
-                _logger.exception("FastAGI handler failed for %s", describe_call(environment))
+            except Exception as exc:
+                call_failed(environment, exc, _logger)
         finally:
             writer.close()
             with contextlib.suppress(Exception):

@@ -7,7 +7,8 @@ the action's), and sends ``AsyncAGIEnd`` when the channel leaves AsyncAGI.  Aste
 and older send one ``AsyncAGI`` event with ``SubEvent: Start``, ``Exec`` or ``End``
 instead; :func:`event_kind` reads either, and both helpers below follow either.
 
-The I/O-free part is :class:`AGIAction` (the action) with :func:`exec_reply` and
+The I/O-free part is :class:`AGIAction` (the catalog's :class:`pystrix.ami.core.AGI`
+action, built from an AGI command) with :func:`exec_reply` and
 :func:`start_environment` (the events); :class:`AsyncAGI` (threaded
 :class:`pystrix.ami.Manager`) and :class:`AioAsyncAGI` (:class:`pystrix.ami.aio.Manager`)
 wrap them with the FastAGI ``execute`` semantics::
@@ -27,12 +28,11 @@ import itertools
 import secrets
 import threading
 from collections.abc import Mapping
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote
 
-from ..ami.request import Request
-from .errors import AGIAppError, AGIHangup, AGIProtocolError, AGITimeoutError
+from ..ami import core as ami_core
+from .errors import AGIAppError, AGIHangup, AGIProtocolError, AGISIGPIPEHangup, AGITimeoutError
 from .protocol import Action, AGIProtocol, Environment, Reply
 
 if TYPE_CHECKING:
@@ -59,22 +59,25 @@ def new_command_id() -> str:
     return f"pystrix-{_PREFIX}-{next(_ids)}"
 
 
-class AGIAction(Request):
-    """The AMI ``AGI`` action: queue ``command`` (an AGI command object or line) on
-    ``channel``.  The response only says it was queued; the reply comes in
-    ``AsyncAGIExec`` with the same ``CommandID``."""
+class AGIAction(ami_core.AGI):
+    """The AMI ``AGI`` action (:class:`pystrix.ami.core.AGI`): queue ``command`` (an AGI
+    command object or line) on ``channel``.  The response only says it was queued; the
+    reply comes in ``AsyncAGIExec`` with the same ``CommandID`` (a new one unless
+    ``command_id`` is given)."""
+
+    # The catalog's class for the action stays pystrix.ami.core.AGI.
+    catalogued = False
 
     def __init__(
         self, channel: str, command: Action[Any] | str, command_id: str | None = None
     ) -> None:
-        super().__init__("AGI")
         line = AGIProtocol.command_bytes(command).decode("utf-8").rstrip("\n")
-        self["Channel"] = channel
-        self["Command"] = line
-        self["CommandID"] = command_id or new_command_id()
+        super().__init__(channel, line, command_id or new_command_id())
 
-    @property
-    def command_id(self) -> str:
+    # The header field reads ``str | None``; here it is always set, so the property that
+    # replaces it reads ``str`` (and, as before, cannot be assigned).
+    @property  # type: ignore[misc]
+    def command_id(self) -> str:  # type: ignore[override]
         """The ``CommandID`` sent."""
         return str(self["CommandID"])
 
@@ -98,13 +101,13 @@ def exec_reply(event: Mapping[str, Any]) -> Reply:
     :class:`AGIProtocolError` if it holds no reply (an empty or malformed ``Result``).
     """
     text = unquote(str(event.get("Result") or ""))
-    protocol = AGIProtocol(expect_environment=False)
-    protocol.receive_data(text.encode("utf-8"))
-    protocol.receive_eof()
-    while (item := protocol.next_event()) is not None:
-        if isinstance(item, Reply):
-            return item
-    raise AGIProtocolError(f"AsyncAGIExec without a reply: {text!r}")
+    try:
+        reply = _whole_stream(text, expect_environment=False).next_reply()
+    except AGISIGPIPEHangup:
+        reply = None  # the Result ended before a reply
+    if reply is None:
+        raise AGIProtocolError(f"AsyncAGIExec without a reply: {text!r}")
+    return reply
 
 
 def start_environment(event: Mapping[str, Any]) -> Environment:
@@ -113,13 +116,19 @@ def start_environment(event: Mapping[str, Any]) -> Environment:
     # The block must end with an empty line; an Env without it (or with its line endings
     # trimmed on the way) holds the same variables.
     text = text.rstrip("\r\n") + "\n\n"
-    protocol = AGIProtocol()
+    environment = _whole_stream(text, expect_environment=True).next_environment()
+    if environment is None:  # not at the end of a stream, but the type checker cannot know
+        raise AGIProtocolError("AsyncAGIStart without an environment")
+    return environment
+
+
+def _whole_stream(text: str, *, expect_environment: bool) -> AGIProtocol:
+    """A core that has received ``text`` and the end of its stream: an event's field
+    carries a whole reply or environment, read with the sessions' policy."""
+    protocol = AGIProtocol(expect_environment=expect_environment)
     protocol.receive_data(text.encode("utf-8"))
     protocol.receive_eof()
-    item = protocol.next_event()
-    if not isinstance(item, Environment):
-        raise AGIProtocolError("AsyncAGIStart without an environment")
-    return item
+    return protocol
 
 
 def _check_queued(response: Any, channel: str) -> None:
@@ -254,12 +263,7 @@ class AsyncAGI(_Session):
     def __enter__(self) -> AsyncAGI:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
 
@@ -308,10 +312,5 @@ class AioAsyncAGI(_Session):
     async def __aenter__(self) -> AioAsyncAGI:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         self.close()

@@ -32,7 +32,12 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs as parse_qs  # 1.x exposed it here
 
-from ._scripts import ScriptHandlers
+from ._scripts import (
+    ServerBase,
+    call_failed,
+    connection_dropped,
+)
+from ._scripts import describe_call as describe_call  # importable from here, as before
 from .agi import _AGI, LineReader, Writer
 from .errors import (
     AGIAppError,
@@ -47,7 +52,7 @@ from .errors import (
     AGIUnknownError,
     AGIUsageError,
 )
-from .protocol import DEFAULT_MAX_LINE_LENGTH, Environment, quote
+from .protocol import DEFAULT_MAX_LINE_LENGTH, quote
 
 # The exceptions and quote() are importable from here too, as from pystrix 1.x's module.
 __all__ = [
@@ -93,14 +98,7 @@ class FastAGI(_AGI):
         super().__init__(debug, rfile=rfile, wfile=wfile, max_line_length=max_line_length)
 
     def __repr__(self) -> str:
-        return f"<FastAGI {self._environment.channel!r} {self._environment.script!r}>"
-
-
-def describe_call(environment: Environment | None) -> str:
-    """``channel '...', script '...'`` for log messages."""
-    if environment is None:
-        return "a call whose environment was not read"
-    return f"channel {environment.channel!r}, script {environment.script!r}"
+        return f"<FastAGI {self.environment.channel!r} {self.environment.script!r}>"
 
 
 class _AGIClientHandler(socketserver.StreamRequestHandler):
@@ -119,22 +117,17 @@ class _AGIClientHandler(socketserver.StreamRequestHandler):
                 self.rfile, self.wfile, server.debug, max_line_length=server.max_line_length
             )
         except AGIException as exc:
-            _logger.warning("FastAGI connection from %s dropped: %s", self.client_address, exc)
+            connection_dropped(_logger, self.client_address, exc)
             return
         self.connection.settimeout(server.read_timeout)
         environment = agi.environment
-        handler, match = server.get_script_handler(environment.path)
-        if handler is None:
-            _logger.warning("no FastAGI handler for %s", describe_call(environment))
+        call = server._handler_call(agi, environment, _logger)
+        if call is None:
             return
         try:
-            handler(agi, environment.args, environment.query, match, environment.path)
-        except AGIHangup as exc:
-            _logger.debug(
-                "FastAGI call ended by a hang-up (%s): %s", describe_call(environment), exc
-            )
-        except Exception:
-            _logger.exception("FastAGI handler failed for %s", describe_call(environment))
+            call()
+        except Exception as exc:
+            call_failed(environment, exc, _logger)
 
     def finish(self) -> None:
         try:
@@ -147,7 +140,7 @@ class _AGIClientHandler(socketserver.StreamRequestHandler):
             self.server._call_ended(self.connection)
 
 
-class FastAGIServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
+class FastAGIServer(ServerBase[ScriptHandler], socketserver.ThreadingMixIn, socketserver.TCPServer):
     """A FastAGI server: one thread per call (see the module docstring).
 
     ``daemon_threads``: call threads do not keep the process alive.  ``debug`` logs every
@@ -184,42 +177,11 @@ class FastAGIServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
         max_line_length: int = DEFAULT_MAX_LINE_LENGTH,
     ) -> None:
         self.daemon_threads = daemon_threads
-        self.debug = debug
-        self.read_timeout = read_timeout
-        self.environment_timeout = environment_timeout
-        self.max_line_length = max_line_length
-        self._script_handlers: ScriptHandlers[ScriptHandler] = ScriptHandlers()
+        self._keep_settings(debug, read_timeout, environment_timeout, max_line_length)
         self._calls: set[socket.socket] = set()
         self._calls_changed = threading.Condition()
         self._serving = threading.Event()
         super().__init__((interface, port), _AGIClientHandler)
-
-    # -- handlers (pystrix 1.x) --------------------------------------------------------
-
-    def register_script_handler(
-        self, regex: str | re.Pattern[str] | None, handler: ScriptHandler | None
-    ) -> None:
-        """Serve scripts whose path ``regex`` matches (from the start) with ``handler``;
-        ``None`` sets the default handler.  Registering a pattern again keeps the first
-        handler, as in pystrix 1.x (unregister it first to replace it)."""
-        self._script_handlers.register(regex, handler)
-
-    def unregister_script_handler(self, regex: str | re.Pattern[str] | None) -> bool:
-        """Remove the handler registered for ``regex``; false if there was none."""
-        return self._script_handlers.unregister(regex)
-
-    def clear_script_handlers(self) -> None:
-        """Remove every pattern's handler.  The default handler stays, as in pystrix 1.x;
-        ``register_script_handler(None, None)`` removes it."""
-        self._script_handlers.clear()
-
-    def get_script_handler(
-        self, script_path: str
-    ) -> tuple[ScriptHandler | None, re.Match[str] | None]:
-        """``(handler, match)`` that would serve ``script_path``, as in pystrix 1.x:
-        ``(default handler, None)`` when no pattern matches (``(None, None)`` without a
-        default handler)."""
-        return self._script_handlers.lookup(script_path)
 
     # -- serving -----------------------------------------------------------------------
 

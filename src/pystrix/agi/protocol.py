@@ -12,7 +12,11 @@ all share it.
 * :class:`AGIProtocol` is the receiving state machine: first the ``agi_*`` environment
   block up to its empty line, then replies, with Asterisk's bare ``HANGUP`` notices and
   the end of the stream reported as events of their own, and interim ``100`` lines
-  (GOSUB's ``100 result=0 Trying...``) skipped.
+  (GOSUB's ``100 result=0 Trying...``) skipped.  Its :meth:`~AGIProtocol.next_environment`
+  and :meth:`~AGIProtocol.next_reply` are the reading policy every front-end follows, so
+  that each front-end only loops ``while (reply := protocol.next_reply()) is None:
+  protocol.feed(read())``; :func:`read_failure` and :func:`write_failure` turn what a
+  read or a write raised into the AGI exception.
 * :class:`Action` is the base of every command class; :meth:`Action.interpret` turns a
   reply into the command's typed result or the matching exception.
 """
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -31,11 +36,14 @@ from .errors import (
     AGIAppError,
     AGIDeadChannelError,
     AGIEnvironmentError,
+    AGIException,
     AGIInvalidArgumentError,
     AGIInvalidCommandError,
     AGINoResultError,
     AGIProtocolError,
     AGIResultHangup,
+    AGISIGPIPEHangup,
+    AGITimeoutError,
     AGIUnknownError,
     AGIUsageError,
 )
@@ -53,7 +61,9 @@ __all__ = [
     "format_command",
     "parse_reply",
     "quote",
+    "read_failure",
     "split_command",
+    "write_failure",
 ]
 
 #: Longest line accepted from Asterisk.  Replies carry variable values, so this is far
@@ -69,6 +79,7 @@ _CODE_LINE = re.compile(r"(\d{3})([ -]?)(.*)")
 _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=")
 _KV_TAIL = re.compile(r'(?:\s+[A-Za-z_][A-Za-z0-9_]*=(?:"[^"]*"|\S*))*\s*')
 _USAGE_END = "520 End of proper usage."
+_HANGUP_LINES = (b"HANGUP\n", b"HANGUP\r\n")
 _logger = logging.getLogger("pystrix.agi")
 
 
@@ -382,6 +393,12 @@ class AGIProtocol:
 
     Errors (:class:`AGIEnvironmentError`, :class:`AGIProtocolError`) are raised by
     :meth:`next_event`; the session cannot continue after one.
+
+    A front-end that waits for one thing uses :meth:`next_environment` and
+    :meth:`next_reply` instead: they skip what the caller does not wait for and raise the
+    session's exceptions.  ``trace``: a logger that gets every command sent
+    (:meth:`send`) and every event read through them at DEBUG level (a front-end's
+    ``debug``).
     """
 
     def __init__(
@@ -390,6 +407,7 @@ class AGIProtocol:
         expect_environment: bool = True,
         max_line_length: int = DEFAULT_MAX_LINE_LENGTH,
         max_environment_lines: int = DEFAULT_MAX_ENVIRONMENT_LINES,
+        trace: logging.Logger | None = None,
     ) -> None:
         self._buffer = bytearray()
         self._scan_from = 0
@@ -404,6 +422,8 @@ class AGIProtocol:
         self.environment: Environment | None = None
         #: True once Asterisk has sent ``HANGUP``.
         self.hangup_received = False
+        #: Where :meth:`send`, :meth:`next_environment` and :meth:`next_reply` log lines.
+        self.trace = trace
 
     # -- data in ---------------------------------------------------------------------
 
@@ -414,6 +434,13 @@ class AGIProtocol:
     def receive_eof(self) -> None:
         """Asterisk closed its side."""
         self._eof = True
+
+    def feed(self, data: bytes) -> None:
+        """Add what one read returned: bytes, or ``b""``, a read's end of the stream."""
+        if data:
+            self._buffer += data
+        else:
+            self._eof = True
 
     @property
     def eof(self) -> bool:
@@ -473,9 +500,11 @@ class AGIProtocol:
                     raise AGIProtocolError("a 520 usage block does not end")
                 continue
             if line.startswith("200 "):
-                # Nearly every reply: straight to its parser, past the checks below.
+                # Nearly every reply: straight to its parser, past the checks below, and
+                # _take_buffered_hangup's test inline (a call less per reply).
                 reply = _parse_200(line[4:], (line,))
-                self._take_buffered_hangup()
+                if self._buffer.startswith(_HANGUP_LINES):
+                    self.hangup_received = True
                 return reply
             stripped = line.strip()
             if stripped == "HANGUP":
@@ -494,6 +523,42 @@ class AGIProtocol:
             self._take_buffered_hangup()
             return reply
 
+    # -- the policy of a session that waits for one thing -----------------------------
+
+    def next_environment(self) -> Environment | None:
+        """The environment, or ``None`` until more bytes arrive.
+
+        :class:`AGIEnvironmentError` if the block is malformed or the stream ends inside
+        it; :class:`AGIProtocolError` if something else comes first.
+        """
+        event = self.next_event()
+        if event is not None and self.trace is not None:
+            self.trace.debug("AGI << %r", event)
+        if isinstance(event, Environment):
+            return event
+        if event is None and not self._eof:
+            return None
+        raise AGIProtocolError(f"expected the AGI environment, got {event!r}")
+
+    def next_reply(self) -> Reply | None:
+        """The reply to the command sent, or ``None`` until more bytes arrive.
+
+        A ``HANGUP`` notice before it is skipped (it sets :attr:`hangup_received`); the
+        end of the stream raises :class:`AGISIGPIPEHangup`, and so does every later call.
+        """
+        # Every command's reply passes here: the checks run in the order of their odds.
+        while (event := self.next_event()) is not None:
+            if self.trace is not None:
+                self.trace.debug("AGI << %r", event)
+            if isinstance(event, Reply):
+                return event
+            if isinstance(event, ConnectionClosed):
+                raise AGISIGPIPEHangup("Asterisk closed the connection")
+            # A HangupNotice: noted in hangup_received; the reply follows.
+        if self._eof:  # the end, reported by an earlier call: it still holds
+            raise AGISIGPIPEHangup("Asterisk closed the connection")
+        return None
+
     def _take_buffered_hangup(self) -> None:
         """Note a ``HANGUP`` line already received right after a reply.
 
@@ -502,8 +567,7 @@ class AGIProtocol:
         the reply, instead of at the next read.  The line is still reported as a
         :class:`HangupNotice` event in its turn.
         """
-        buffer = self._buffer
-        if buffer.startswith(b"HANGUP\n") or buffer.startswith(b"HANGUP\r\n"):
+        if self._buffer.startswith(_HANGUP_LINES):
             self.hangup_received = True
 
     def _environment_line(self, line: str) -> Environment | None:
@@ -552,10 +616,56 @@ class AGIProtocol:
     @staticmethod
     def command_bytes(action: Action[Any] | str) -> bytes:
         """The bytes that send ``action`` (an :class:`Action` or a finished line)."""
+        return _UNTRACED.send(action)
+
+    def send(self, action: Action[Any] | str) -> bytes:
+        """:meth:`command_bytes`, logged to :attr:`trace`: what a session writes."""
+        # The encoding is here rather than in command_bytes: every command a session
+        # sends passes here, and one call less per command shows in FastAGI's figures.
         line = action.command if isinstance(action, Action) else action
         if _FORBIDDEN.search(line):
             raise AGIInvalidArgumentError(f"AGI command line {line!r} holds CR, LF or NUL")
-        return line.encode("utf-8") + b"\n"
+        payload = line.encode("utf-8") + b"\n"
+        if self.trace is not None:
+            self.trace.debug("AGI >> %r", payload)
+        return payload
+
+
+#: Encodes for :meth:`AGIProtocol.command_bytes` (``send`` reads nothing else of it).
+_UNTRACED = AGIProtocol()
+
+
+# -- failed I/O --------------------------------------------------------------------------
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    if isinstance(exc, TimeoutError):
+        return True
+    # Python 3.10's asyncio.TimeoutError is not the builtin one.  Looked up, not
+    # imported: only a program that runs asyncio can have raised it, and a stdin AGI
+    # script should not pay for importing asyncio.
+    asyncio = sys.modules.get("asyncio")
+    return asyncio is not None and isinstance(exc, asyncio.TimeoutError)
+
+
+def read_failure(exc: BaseException) -> AGIException:
+    """The exception for a read from Asterisk that raised ``exc``.
+
+    A timeout (:class:`TimeoutError`, asyncio's too) is an :class:`AGITimeoutError`;
+    anything else (:class:`OSError`, :class:`ValueError` from a closed file) means the
+    connection is gone: :class:`AGISIGPIPEHangup`.  Raise it ``from exc``.
+    """
+    if _is_timeout(exc):
+        return AGITimeoutError("no data from Asterisk within the read timeout")
+    return AGISIGPIPEHangup(f"cannot read from Asterisk: {exc}")
+
+
+def write_failure(exc: BaseException) -> AGISIGPIPEHangup:
+    """The exception for a write to Asterisk that raised ``exc`` (the connection is gone).
+
+    Raise it ``from exc``.
+    """
+    return AGISIGPIPEHangup(f"cannot write to Asterisk: {exc}")
 
 
 # -- the command base --------------------------------------------------------------------
