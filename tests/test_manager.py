@@ -344,8 +344,7 @@ def test_generic_request_and_kwargs_headers(manager: Manager, simulator: Asteris
 def test_events_nobody_listens_to_are_never_parsed(
     manager: Manager, simulator: AsteriskSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pystrix.ami import aio, protocol
-    from pystrix.ami import manager as threaded
+    from pystrix.ami import _frontend, protocol
 
     built: list[str] = []
 
@@ -357,11 +356,10 @@ def test_events_nobody_listens_to_are_never_parsed(
         built.append(protocol.event_name(text))
         return protocol.build_message(text, cls)
 
-    # Both front-ends parse deferred events through their own references to build_event
-    # (an event not seen before) and build_message (its class known).
-    for module in (threaded, aio):
-        monkeypatch.setattr(module, "build_event", counting_build)
-        monkeypatch.setattr(module, "build_message", counting_build_message)
+    # Both front-ends parse deferred events through the shared dispatch's references to
+    # build_event (an event not seen before) and build_message (its class known).
+    monkeypatch.setattr(_frontend, "build_event", counting_build)
+    monkeypatch.setattr(_frontend, "build_message", counting_build_message)
     seen = Recorder()
     manager.register_callback("UserEvent", seen)
     _login(manager, simulator)  # FullyBooted and SuccessfulAuth arrive; nobody listens

@@ -1,36 +1,59 @@
 """What the threaded and the asyncio Manager share beyond the protocol core.
 
-Neither file holds I/O: the callback registry (qualifier matching and its cache), the
-bounded buffer between the socket reader and the dispatcher (its overflow policy and
-counters), and the assembly of the ``send_action`` result.  The front-ends wrap these with
-their own way of waiting (threads or the event loop).
+Everything here is free of I/O and of any way of waiting.  :class:`ManagerBase` is each
+Manager's whole behaviour: callbacks and which of them an item goes to, the bounded
+buffer to the dispatcher, the failure and logging policy, and the two policies that run
+over time (keepalive and reconnect) written once as generators of steps.  A front-end
+(:mod:`pystrix.ami.manager` with threads, :mod:`pystrix.ami.aio` with an event loop)
+adds only what moves bytes, waits and wakes: it sleeps where a step says so, calls (or
+awaits) the rest, reads its socket into the core and runs the callbacks it is given.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import random
 import re
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
+from .core import Challenge, Login, Ping
+from .errors import Error, ManagerAuthError, ManagerError, ManagerSocketError
 from .events import Aggregate, Event, class_event_name
-from .message import Message
-from .protocol import ClientProtocol, DeferredAggregate, PendingAction
+from .message import FAILED_RESPONSES, Message
+from .protocol import (
+    DEFAULT_MAX_MESSAGE_SIZE,
+    ClientProtocol,
+    DeferredAggregate,
+    PendingAction,
+    build_event,
+    build_message,
+    cached_event_class,
+    event_name,
+)
 from .request import Request, Response, ResponseEvents, is_success
 
 __all__ = [
+    "STOP",
+    "AsteriskInfo",
     "BoundedBatches",
     "CallbackRegistry",
+    "Link",
+    "ManagerBase",
     "Qualifier",
+    "ReconnectPolicy",
+    "SessionMemory",
+    "Step",
+    "Steps",
+    "banner_info",
     "build_aggregate",
-    "build_response",
     "give_up",
     "mask_secrets",
-    "register_action",
 ]
 
 #: What ``register_callback`` accepts as a qualifier.
@@ -223,84 +246,6 @@ def build_aggregate(item: DeferredAggregate, logger: logging.Logger) -> Aggregat
         return None
 
 
-def build_response(
-    pending: PendingAction, request: Request, elapsed: float, events_timeout: bool
-) -> Response:
-    """The ``send_action`` result for an answered action (``pending.response`` is set)."""
-    response = pending.response
-    assert response is not None
-    events: list[Message] = pending.events
-    if pending.complete_event is not None:
-        events = [*events, pending.complete_event]
-    kind = type(request)
-    if kind.build_result is _PLAIN_BUILD_RESULT and kind.process_response is _PLAIN_PROCESS:
-        result: Any = response  # what the base class's hooks would return, without calls
-        success = is_success(response)
-    else:
-        result = request.build_result(response, events)
-        # A 1.x process_response may decide success itself (response.success = ...).
-        decided = result.__dict__.get("_success") if isinstance(result, Message) else None
-        success = is_success(response) if decided is None else decided
-    round_trip = kind.round_trip_header
-    if round_trip is not None and isinstance(result, Message):
-        # A converted value in a message of strings, as 1.x's Ping gave it.
-        values: dict[str, Any] = result
-        values[round_trip] = elapsed if success else -1.0
-    # Built without Response.__new__, a Python-level function: one call less per request.
-    return tuple.__new__(
-        Response,
-        (
-            result,
-            response,
-            request,
-            pending.action_id,
-            success,
-            elapsed,
-            ResponseEvents.from_events(events, request),
-            events_timeout,
-        ),
-    )
-
-
-def register_action(
-    protocol: ClientProtocol, request: Request, action_id: str | None, extra: dict[str, Any]
-) -> PendingAction:
-    """Register ``request`` (with ``extra`` headers) in the core; its ``payload`` is next."""
-    # The core leaves out Action and ActionID itself, as the base header_pairs() does: a
-    # request that does not override it is read as it is, without a copy, and one that
-    # holds only its Action (Ping) not at all.
-    if action_id is None and (extra or len(request) > 1):  # a lone Action has no ActionID
-        # pystrix 1.x programs choose an ActionID by setting it on the request (or as a
-        # keyword header); the ``action_id`` argument still wins over both.
-        action_id = dict.get(request, "ActionID")
-        if action_id is None and extra:
-            action_id = extra.pop("ActionID", None)
-        if action_id is not None:
-            action_id = str(action_id)
-    headers: Any
-    if type(request).header_pairs is not _PLAIN_HEADER_PAIRS:
-        headers = request.header_pairs()
-    else:
-        headers = request.items() if len(request) > 1 else ()
-    if extra:
-        headers = [*headers, *extra.items()]
-    synchronous = request.synchronous
-    aggregate = request.aggregate
-    if not (synchronous or aggregate):  # most requests: no list to follow
-        return protocol.send_action(request.action, headers, action_id=action_id, context=request)
-    aggregates, finalisers = _list_declaration(request, synchronous, aggregate)
-    return protocol.send_action(
-        request.action,
-        headers,
-        action_id=action_id,
-        collect_events=synchronous,
-        aggregate=aggregate,
-        context=request,
-        aggregates=aggregates,
-        finalisers=finalisers,
-    )
-
-
 def _list_declaration(
     request: Request, synchronous: bool, aggregate: bool
 ) -> tuple[tuple[type[Aggregate], ...], frozenset[str]]:
@@ -414,18 +359,548 @@ class SessionMemory:
         login = self.login
         if login is not None:
             secret = getattr(login, "secret", None)
-            if "Key" in login and secret is not None:
-                from .core import Login  # the catalog imports this module: import late
-
-                if token is not None:
-                    login = Login(
-                        str(login["Username"]),
-                        secret,
-                        events=str(login.get("Events", "on")).lower() != "off",
-                        challenge=token,
-                    )
+            if "Key" in login and secret is not None and token is not None:
+                login = Login(
+                    str(login["Username"]),
+                    secret,
+                    events=str(login.get("Events", "on")).lower() != "off",
+                    challenge=token,
+                )
             requests.append(login)
         if self.events is not None:
             requests.append(self.events)
         requests.extend(self.filters)
         return requests
+
+
+class AsteriskInfo(NamedTuple):
+    """What the banner said: ``('Asterisk Call Manager', '11.0.0')`` on Asterisk 22."""
+
+    name: str
+    version: str | None
+
+
+def banner_info(protocol: ClientProtocol) -> AsteriskInfo | None:
+    """The :class:`AsteriskInfo` of a connection's banner, once received."""
+    banner = protocol.banner
+    if banner is None:
+        return None
+    name, _, _ = banner.rpartition("/")
+    return AsteriskInfo(name or banner, protocol.asterisk_version)
+
+
+class Link:
+    """One connection as the shared policy sees it: its core, its address, and whether
+    the front-end has torn it down yet (``alive``; the core's own state may have ended
+    first, on bad bytes).  The lock guards the core where a reader thread shares it."""
+
+    def __init__(self, protocol: ClientProtocol, address: str) -> None:
+        self.protocol = protocol
+        self.address = address
+        self.alive = True
+        self.lock = threading.Lock()
+
+
+#: A step of a policy that runs over time: a float is a pause of that many seconds; a
+#: callable is called (and awaited, on asyncio), and what it returns, or the
+#: :class:`~pystrix.ami.errors.Error` it raises, goes back into the generator.
+Step = float | Callable[[], Any]
+Steps = Generator[Step, Any, None]
+
+
+def next_step(steps: Steps, outcome: Any = None, error: Error | None = None) -> Step | None:
+    """Resume ``steps`` with a call's ``outcome`` (or its ``error``); the next step, or
+    ``None`` when the policy is done."""
+    try:
+        return steps.send(outcome) if error is None else steps.throw(error)
+    except StopIteration:
+        return None
+
+
+class _Disconnected(NamedTuple):
+    """Queued behind a connection's last events: the dispatcher ends the event iterators
+    there, and runs the disconnect callbacks if ``notify``."""
+
+    error: BaseException
+    notify: bool
+
+
+class _Reconnected(NamedTuple):
+    """Queued once a reconnect restored the session: run the reconnect callbacks."""
+
+
+#: Queued by ``close()``: the dispatcher stops there.
+STOP = object()
+#: Ends an event iterator.
+END = object()
+
+
+class _Adapted:
+    """A disconnect or reconnect callback, called the way event callbacks are
+    (``function(message, manager)``) so that one loop runs them all."""
+
+    __slots__ = ("args", "function")
+
+    def __init__(self, function: Callable[..., Any], *args: Any) -> None:
+        self.function = function
+        self.args = args
+
+    def __call__(self, message: Any, manager: Any) -> Any:
+        return self.function(*self.args)
+
+    def __repr__(self) -> str:
+        return repr(self.function)
+
+
+class _Queue(Protocol):
+    """What an event iterator collects into: ``queue.SimpleQueue`` or ``asyncio.Queue``."""
+
+    def qsize(self) -> int:
+        """How many items wait."""
+        ...
+
+    def put_nowait(self, item: Any, /) -> None:
+        """Add ``item`` without waiting."""
+        ...
+
+
+class ManagerBase(Generic[_F]):
+    """A Manager's behaviour, whatever the way it waits (see the module docstring).
+
+    A front-end provides :meth:`_start` (run a policy's steps in the background),
+    :meth:`_is_running`, :meth:`_wake`, :meth:`_close_transport`, :meth:`_queue_control`
+    and :meth:`_set_disconnected`, and its own ``connect``, ``disconnect``, ``close``,
+    ``send_action``, ``events`` and ``wait_disconnected``.
+    """
+
+    def __init__(
+        self,
+        debug: bool = False,
+        logger: logging.Logger | None = None,
+        aggregate_timeout: float = 5,
+        orphaned_response_timeout: float = 5,
+        *,
+        event_queue_size: int = 100_000,
+        max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+        reconnect: bool | ReconnectPolicy = False,
+    ) -> None:
+        """``debug`` logs every message sent and received (at DEBUG level).  ``logger``
+        receives the Manager's log records (default: the ``pystrix.ami`` logger).
+        ``aggregate_timeout`` is how long, after its response, a synchronous request
+        waits for its event list to end.  ``orphaned_response_timeout`` is accepted for
+        compatibility: responses are matched the moment they arrive, so none waits to be
+        claimed.  ``event_queue_size`` bounds the events waiting for callbacks (past it
+        the newest are dropped, counted in :attr:`events_dropped`, and a warning is
+        logged) and ``max_message_size`` the size of one incoming message.
+        ``reconnect`` (``True`` or a :class:`ReconnectPolicy`) reconnects after a lost
+        connection and restores the login, the event mask and the filters."""
+        self._debug = debug
+        self._logger = logger if logger is not None else logging.getLogger("pystrix.ami")
+        self._aggregate_timeout = aggregate_timeout
+        self._orphaned_response_timeout = orphaned_response_timeout
+        self._max_message_size = max_message_size
+        self._connection: Any = None  # the front-end's Link, while connected
+        self._closed = False
+        self._state_lock = threading.Lock()  # guards _connection where threads race
+        self._callbacks_lock = threading.Lock()
+        self._callbacks: CallbackRegistry[_F] = CallbackRegistry()
+        self._disconnect_callbacks: list[Callable[..., Any]] = []
+        self._reconnect_callbacks: list[Callable[..., Any]] = []
+        self._iterators: list[_Queue] = []
+        self._buffer = BoundedBatches(event_queue_size)
+        self._policy = reconnect_policy(reconnect)
+        self._session = SessionMemory()
+        self._target: tuple[str, int, float, Any] | None = None
+        self._monitor: Any = None
+        self._reconnector: Any = None
+        self._setup()
+
+    def _setup(self) -> None:
+        """The front-end's own state, made last in ``__init__``."""
+
+    # -- state ---------------------------------------------------------------------------
+
+    def is_connected(self) -> bool:
+        """True while the connection is open (false once it drops or is closed)."""
+        connection = self._connection
+        return connection is not None and connection.alive
+
+    def get_asterisk_info(self) -> AsteriskInfo | None:
+        """The server's name and AMI version from its banner, or ``None`` if not connected."""
+        connection = self._connection
+        return None if connection is None else banner_info(connection.protocol)
+
+    def monitor_connection(self, interval: float = 2.5) -> None:
+        """Ping Asterisk every ``interval`` seconds; if a ping goes unanswered for another
+        ``interval``, fail the connection (as if it had dropped), which catches an
+        Asterisk that stops answering while the socket stays open.  Runs until ``close()``
+        (on asyncio, call it with the loop running)."""
+        if not self._is_running(self._monitor):
+            self._monitor = self._start("pystrix-ami-monitor", self._keepalive_steps(interval))
+
+    # -- callbacks -----------------------------------------------------------------------
+
+    def register_callback(self, event: Qualifier, function: _F) -> None:
+        """Call ``function(event, manager)`` for matching messages, on the dispatcher
+        (a thread, or a task on asyncio, where a returned awaitable is awaited).
+
+        ``event`` is an event name (any case), a compiled regular expression (matched from
+        the start of the name), an event class, ``''`` for every event, or ``None`` for
+        responses that no request is waiting for.  A function that several qualifiers
+        match runs once per event.  Callbacks run in the order they were registered, one
+        at a time; an exception in one is logged and dispatch goes on.
+        """
+        with self._callbacks_lock:
+            self._callbacks.register(event, function)
+
+    def unregister_callback(self, event: Qualifier, function: _F) -> bool:
+        """Undo one :meth:`register_callback`; false if it was not registered."""
+        with self._callbacks_lock:
+            return self._callbacks.unregister(event, function)
+
+    def register_disconnect_callback(self, function: Callable[..., Any]) -> None:
+        """Call ``function(manager, error)`` on the dispatcher when a connection ends for
+        any reason other than ``disconnect()`` or ``close()``, after every event received
+        before the end."""
+        with self._callbacks_lock:
+            self._disconnect_callbacks.append(function)
+
+    def register_reconnect_callback(self, function: Callable[..., Any]) -> None:
+        """Call ``function(manager)`` on the dispatcher each time the Manager has
+        reconnected and restored its session (see ``reconnect``)."""
+        with self._callbacks_lock:
+            self._reconnect_callbacks.append(function)
+
+    @property
+    def events_dropped(self) -> int:
+        """Events dropped because callbacks (or an :meth:`events` loop) fell behind."""
+        return self._buffer.dropped
+
+    @property
+    def events_delivered(self) -> int:
+        """Events (and orphaned responses) handed to callbacks so far."""
+        return self._buffer.delivered
+
+    @contextlib.contextmanager
+    def _iterating(self, qualifier: Qualifier, queue: _Queue, max_queued: int) -> Iterator[None]:
+        """Feed ``queue`` with the events ``qualifier`` selects while the block runs; the
+        connection's end puts :data:`END` in it."""
+
+        def collect(event: Message, _: Any) -> None:
+            if queue.qsize() < max_queued:
+                queue.put_nowait(event)
+            else:
+                self._buffer.dropped += 1
+
+        self.register_callback(qualifier, collect)  # type: ignore[arg-type]
+        self._iterators.append(queue)
+        try:
+            yield
+        finally:
+            self.unregister_callback(qualifier, collect)  # type: ignore[arg-type]
+            self._iterators.remove(queue)
+
+    def _end_iterators(self) -> None:
+        for queue in list(self._iterators):
+            queue.put_nowait(END)
+
+    # -- actions -------------------------------------------------------------------------
+
+    def _register(
+        self, request: Request, action_id: str | None, extra: dict[str, Any]
+    ) -> tuple[Any, PendingAction]:
+        """The connection to send on, and ``request`` (with ``extra`` headers) registered
+        in its core, its ``payload`` next to write; raises what ``send_action`` documents
+        when there is nothing to send on.  (One function, not several: it runs per request.)
+        """
+        if self._closed:
+            raise ManagerError("this Manager was closed")
+        connection = self._connection
+        if connection is None or not connection.alive:
+            raise ManagerSocketError("not connected to Asterisk")
+        # The core leaves out Action and ActionID itself, as the base header_pairs() does:
+        # a request that does not override it is read as it is, without a copy, and one
+        # that holds only its Action (Ping) not at all.
+        if action_id is None and (extra or len(request) > 1):  # a lone Action has no ID
+            # pystrix 1.x programs choose an ActionID by setting it on the request (or as
+            # a keyword header); the ``action_id`` argument still wins over both.
+            action_id = dict.get(request, "ActionID")
+            if action_id is None and extra:
+                action_id = extra.pop("ActionID", None)
+            if action_id is not None:
+                action_id = str(action_id)
+        headers: Any
+        if type(request).header_pairs is not _PLAIN_HEADER_PAIRS:
+            headers = request.header_pairs()
+        else:
+            headers = request.items() if len(request) > 1 else ()
+        if extra:
+            headers = [*headers, *extra.items()]
+        synchronous = request.synchronous
+        aggregate = request.aggregate
+        with connection.lock:
+            if not connection.alive:
+                raise ManagerSocketError(f"the connection to {connection.address} was lost")
+            if not (synchronous or aggregate):  # most requests: no list to follow
+                pending = connection.protocol.send_action(
+                    request.action, headers, action_id=action_id, context=request
+                )
+            else:
+                aggregates, finalisers = _list_declaration(request, synchronous, aggregate)
+                pending = connection.protocol.send_action(
+                    request.action,
+                    headers,
+                    action_id=action_id,
+                    collect_events=synchronous,
+                    aggregate=aggregate,
+                    context=request,
+                    aggregates=aggregates,
+                    finalisers=finalisers,
+                )
+        if self._debug:
+            self._logger.debug("sending %r", mask_secrets(pending.payload))
+        return connection, pending
+
+    def _result(
+        self, pending: PendingAction, request: Request, elapsed: float, events_timeout: bool
+    ) -> Response:
+        """What ``send_action`` returns for an action that is over (its response in), or
+        the error that ended its connection.  (One function: it runs per request.)"""
+        if pending.error is not None:
+            raise ManagerSocketError(str(pending.error)) from pending.error
+        response = pending.response
+        assert response is not None
+        # The reader is done with the action: no lock needed to read it.  Most requests
+        # (a Ping, a Status) shape no session: ruled out before any call.
+        if pending.action.lower() in _SESSION_ACTIONS:
+            self._session.remember(pending)
+        events: list[Message] = pending.events
+        if pending.complete_event is not None:
+            events = [*events, pending.complete_event]
+        kind = type(request)
+        if kind.build_result is _PLAIN_BUILD_RESULT and kind.process_response is _PLAIN_PROCESS:
+            result: Any = response  # what the base class's hooks would return, without calls
+            # is_success(response), inline: one call less per request.
+            status = dict.get(response, "Response") or response.get("Response") or ""
+            success = status.lower() not in FAILED_RESPONSES
+        else:
+            result = request.build_result(response, events)
+            # A 1.x process_response may decide success itself (response.success = ...).
+            decided = result.__dict__.get("_success") if isinstance(result, Message) else None
+            success = is_success(response) if decided is None else decided
+        round_trip = kind.round_trip_header
+        if round_trip is not None and isinstance(result, Message):
+            # A converted value in a message of strings, as 1.x's Ping gave it.
+            values: dict[str, Any] = result
+            values[round_trip] = elapsed if success else -1.0
+        # Built without Response.__new__, a Python-level function: one call less per request.
+        return tuple.__new__(
+            Response,
+            (
+                result,
+                response,
+                request,
+                pending.action_id,
+                success,
+                elapsed,
+                ResponseEvents.from_events(events, request),
+                events_timeout,
+            ),
+        )
+
+    # -- dispatching ---------------------------------------------------------------------
+
+    def _deliveries(self, batch: list[Any]) -> Iterator[tuple[tuple[Any, ...], Any]]:
+        """``(callbacks, message)`` for each item of ``batch`` that someone listens to, in
+        order; the front-end calls ``callback(message, manager)`` for each.  Control items
+        come as adapted callbacks (see :class:`_Adapted`).  Stops at :data:`STOP` and once
+        the Manager is closed: what waits then is discarded."""
+        callbacks = self._callbacks
+        cached = callbacks.cached
+        for message in batch:
+            if self._closed:
+                return
+            if type(message) is str:  # an event's text, not parsed yet
+                name = event_name(message)
+                chosen = cached(name)
+                if chosen is None:
+                    chosen = self._for_event(name)
+                if not chosen:
+                    continue  # nobody listens: the event is never even parsed
+                # build_event(message, name), inlined: a Python call less per event.
+                kind = cached_event_class(name)
+                if kind is None:
+                    message = build_event(message, name)  # finds the class and keeps it
+                else:
+                    message = build_message(message, kind)
+                yield chosen, message
+            elif isinstance(message, Event):
+                chosen = cached(message.name)
+                if chosen is None:
+                    chosen = self._for_event(message.name)
+                if chosen:
+                    yield chosen, message
+            elif type(message) is DeferredAggregate:
+                aggregate = build_aggregate(message, self._logger)
+                if aggregate is not None:
+                    yield self._for_event(aggregate.name), aggregate
+            elif type(message) is _Disconnected:
+                calls = [_Adapted(self._end_iterators)]
+                if message.notify:
+                    calls += [_Adapted(f, self, message.error) for f in self._disconnect_callbacks]
+                yield tuple(calls), None
+            elif type(message) is _Reconnected:
+                yield tuple(_Adapted(f, self) for f in self._reconnect_callbacks), None
+            elif message is STOP:
+                return
+            else:
+                yield tuple(callbacks.orphan), message
+
+    def _for_event(self, name: str) -> tuple[_F, ...]:
+        with self._callbacks_lock:
+            return self._callbacks.for_event(name)
+
+    def _callback_failed(self, function: Any, message: Any) -> None:
+        """Log a callback's exception; dispatch goes on."""
+        if message is None:
+            self._logger.exception("callback %r failed", function)
+        else:
+            name = getattr(message, "name", "?")
+            self._logger.exception("callback %r failed on %s", function, name)
+
+    def _dropped(self, dropped: int) -> None:
+        """Events were dropped at the buffer: warn, once per doubling of the count."""
+        if self._buffer.should_warn():
+            self._logger.warning(self._buffer.warning(dropped))
+
+    # -- the end of a connection ---------------------------------------------------------
+
+    def _fail(self, connection: Link, error: BaseException | None) -> None:
+        """End ``connection``, once: with ``error`` (``FAILED``), or with ``None`` when
+        the application closes it (``CLOSED``, not reported).  Wake its waiters, close
+        its socket and apply the failure policy (:meth:`_ended`)."""
+        with connection.lock:
+            if not connection.alive:
+                return
+            connection.alive = False
+            protocol = connection.protocol
+            ended = protocol.close() if error is None else protocol.fail(error)
+            # The core may have ended first (bad bytes, the server's close): its error.
+            reason = protocol.error or error
+        for pending in ended:
+            self._wake(pending)
+        self._close_transport(connection)
+        assert reason is not None
+        self._ended(connection, reason, notify=error is not None)
+
+    def _ended(self, connection: Link, error: BaseException, notify: bool) -> None:
+        """The failure policy.  A connection that never sent its banner was never the
+        application's (``connect()`` raises instead); one that did is reported whenever it
+        ends: logged (info when Asterisk said it would close, a warning otherwise), the
+        disconnect callbacks run after its last events, and a reconnect begins if the
+        Manager has a policy; ``notify`` false (the application's own ``disconnect()``)
+        skips all that."""
+        with self._state_lock:
+            if self._connection is connection:
+                self._connection = None
+        notify = notify and connection.protocol.banner is not None
+        if notify:  # logged before waiters of wait_disconnected() can look
+            if connection.protocol.close_expected:
+                self._logger.info("AMI session ended: %s", error)
+            else:
+                self._logger.warning("AMI connection lost: %s", error)
+        self._set_disconnected()
+        if (notify or self._iterators) and not self._closed:  # close() ends iterators itself
+            self._queue_control(_Disconnected(error, notify))
+        reconnect = notify and self._policy is not None and not self._closed
+        if reconnect and not self._is_running(self._reconnector):
+            self._reconnector = self._start("pystrix-ami-reconnect", self._reconnect_steps())
+
+    # -- policies over time --------------------------------------------------------------
+
+    def _keepalive_steps(self, interval: float) -> Steps:
+        """Every ``interval``, a Ping; one unanswered for another ``interval`` fails the
+        connection (a healthy Asterisk answers within milliseconds)."""
+        while True:
+            yield float(interval)
+            connection = self._connection
+            if connection is None or not connection.alive:
+                continue
+            ping = Ping()
+            ping.timeout = interval
+            try:
+                answer = yield functools.partial(self.send_action, ping)
+            except Error:
+                continue
+            if answer is None:
+                self._fail(connection, ManagerSocketError("Asterisk did not answer a keepalive"))
+
+    def _reconnect_steps(self) -> Steps:
+        """Attempts at the policy's back-off: connect, then restore the session (a fresh
+        Challenge first for an MD5 login, then the login, the event mask, the filters).
+        A refused login ends the attempts; so does ``close()``."""
+        assert self._policy is not None and self._target is not None
+        host, port, timeout, tls = self._target
+        attempt = 0
+        for delay in self._policy.delays():
+            yield delay
+            if self._closed:
+                return
+            attempt += 1
+            try:
+                yield functools.partial(self.connect, host, port, timeout, tls=tls)
+                if self._closed:  # close() began while this attempt was connecting
+                    yield self.disconnect
+                    return
+                token = None
+                if self._session.needs_challenge():
+                    answer = yield functools.partial(self.send_action, Challenge())
+                    token = None if answer is None else answer.response.get("Challenge")
+                for request in self._session.replay(token):
+                    if (yield functools.partial(self.send_action, request)) is None:
+                        raise ManagerSocketError(f"no answer to {request.action} on reconnect")
+            except ManagerAuthError as exc:
+                self._logger.error("reconnected to %s:%s but the login failed: %s", host, port, exc)
+                yield self.disconnect
+                return
+            except Error as exc:
+                self._logger.info(
+                    "reconnect attempt %d to %s:%s failed: %s", attempt, host, port, exc
+                )
+                continue
+            self._logger.warning("AMI connection restored after %d attempt(s)", attempt)
+            self._queue_control(_Reconnected())
+            return
+        self._logger.error("gave up reconnecting to %s:%s after %d attempts", host, port, attempt)
+
+    # -- what a front-end provides -------------------------------------------------------
+
+    def _start(self, name: str, steps: Steps) -> Any:
+        """Run ``steps`` in the background (see :data:`Step`); return a handle."""
+        raise NotImplementedError
+
+    def _is_running(self, handle: Any) -> bool:
+        """Whether the background work ``handle`` (from :meth:`_start`) still runs."""
+        raise NotImplementedError
+
+    def _wake(self, pending: PendingAction) -> None:
+        """Wake the caller waiting for ``pending``."""
+        raise NotImplementedError
+
+    def _close_transport(self, connection: Any) -> None:
+        """Close ``connection``'s socket (idempotent)."""
+        raise NotImplementedError
+
+    def _queue_control(self, item: Any) -> None:
+        """Queue ``item`` for the dispatcher (never dropped) and wake it."""
+        raise NotImplementedError
+
+    def _set_disconnected(self) -> None:
+        """Release the waiters of ``wait_disconnected()``."""
+        raise NotImplementedError
+
+    # send_action and connect are the front-end's (blocking or a coroutine); the policies
+    # above only hand them to the front-end to call.
+    send_action: Callable[..., Any]
+    connect: Callable[..., Any]
+    disconnect: Callable[..., Any]

@@ -14,14 +14,16 @@ The socket is read by an :class:`asyncio.BufferedProtocol`: ``buffer_updated`` f
 core, wakes the waiting ``send_action`` calls and queues events.  Callbacks (plain functions or
 coroutine functions) run one at a time, in arrival order, on a dispatcher task, so a slow
 callback never stops the socket from being read.  Nothing here touches the event loop at
-import time, and a ``send_action`` that is cancelled forgets its ActionID.
+import time, and a ``send_action`` that is cancelled forgets its ActionID.  What the Manager
+does is :class:`~pystrix.ami._frontend.ManagerBase`'s, shared with the threaded one; this
+module only moves bytes, waits and wakes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
-import logging
+import socket
 import ssl
 import time
 from collections import deque
@@ -29,44 +31,20 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
 from typing import Any
 
-from ._frontend import (
-    BoundedBatches,
-    CallbackRegistry,
-    Qualifier,
-    ReconnectPolicy,
-    SessionMemory,
-    build_aggregate,
-    build_response,
-    give_up,
-    mask_secrets,
-    reconnect_policy,
-    register_action,
-)
+from ._frontend import END, STOP, Link, ManagerBase, Qualifier, Steps, give_up, next_step
 from .errors import Error, ManagerError, ManagerSocketError
-from .events import Event
-from .manager import AsteriskInfo, banner_info
 from .message import Message
-from .protocol import (
-    DEFAULT_MAX_MESSAGE_SIZE,
-    ClientProtocol,
-    DeferredAggregate,
-    PendingAction,
-    build_event,
-    build_message,
-    cached_event_class,
-    event_name,
-)
+from .protocol import ClientProtocol, ConnectionState, PendingAction
 from .request import Request, Response
 
 __all__ = ["AsyncCallback", "Manager"]
 
 #: A callback: ``function(event, manager)``, returning ``None`` or an awaitable.
 AsyncCallback = Callable[[Message, "Manager"], Awaitable[Any] | Any]
-AsyncDisconnectCallback = Callable[["Manager", BaseException], Awaitable[Any] | Any]
 
-_STOP = object()
-_END = object()
 _READ_SIZE = 256 * 1024
+_BANNER = ConnectionState.BANNER
+_FAILED = ConnectionState.FAILED
 
 
 class _Deadlines:
@@ -112,29 +90,7 @@ class _Deadlines:
             del self._queues[timeout]
 
 
-def _wake(pending: PendingAction) -> None:
-    """Resolve the future a ``send_action`` awaits (its ``pending.waker``), once."""
-    future = pending.waker
-    if future is not None and not future.done():
-        future.set_result(True)
-
-
-class _Disconnected:
-    """Queued behind the connection's last events: the dispatcher ends the event
-    iterators there (after those events), and runs the disconnect callbacks if ``notify``."""
-
-    __slots__ = ("error", "notify")
-
-    def __init__(self, error: BaseException, notify: bool) -> None:
-        self.error = error
-        self.notify = notify
-
-
-class _Reconnected:
-    __slots__ = ()
-
-
-class _Connection(asyncio.BufferedProtocol):
+class _Connection(Link, asyncio.BufferedProtocol):
     """One connection: the transport, the core, and the glue between them.
 
     A buffered protocol: the transport reads into one buffer kept for the connection's
@@ -143,11 +99,12 @@ class _Connection(asyncio.BufferedProtocol):
     """
 
     def __init__(self, manager: Manager, address: str, max_message_size: int) -> None:
+        protocol = ClientProtocol(
+            max_message_size=max_message_size, defer_events=True, peer=address
+        )
+        super().__init__(protocol, address)
         self.manager = manager
-        self.address = address
-        self.protocol = ClientProtocol(max_message_size=max_message_size, defer_events=True)
         self.transport: asyncio.Transport | None = None
-        self.alive = True
         self.loop = asyncio.get_running_loop()
         self.deadlines = _Deadlines(self.loop)
         self.banner: asyncio.Future[None] = self.loop.create_future()
@@ -166,26 +123,26 @@ class _Connection(asyncio.BufferedProtocol):
         data = self._buffer[:nbytes]
         if manager._debug:
             manager._logger.debug("received %r", bytes(data))
-        try:
-            batch: list[Any] = []
-            answered: list[PendingAction] = []
-            self.protocol.receive_into(data, batch, answered)
-        except ManagerSocketError as exc:  # a malformed or oversized message
-            manager._fail(self, exc)
-            return
+        batch: list[Any] = []
+        answered: list[PendingAction] = []
+        state = self.protocol.receive_into(data, batch, answered)
+        if batch:
+            manager._enqueue(batch)
         for pending in answered:  # _wake, inline: this runs once per answer
             future = pending.waker
             if not future.done():
                 future.set_result(True)
-        if self._awaiting_banner and self.protocol.banner is not None:
+        if state is _FAILED:  # connection_lost() then fails a connect() still waiting
+            manager._fail(self, self.protocol.error)
+        elif self._awaiting_banner and state is not _BANNER:
             self._awaiting_banner = False
             if not self.banner.done():
                 self.banner.set_result(None)
-        if batch:
-            manager._enqueue(batch)
 
     def eof_received(self) -> bool:
-        self.manager._fail(self, ManagerSocketError(f"{self.address} closed the connection"))
+        for pending in self.protocol.receive_eof():
+            self.manager._wake(pending)
+        self.manager._fail(self, self.protocol.error)
         return False
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -193,13 +150,13 @@ class _Connection(asyncio.BufferedProtocol):
         error = ManagerSocketError(f"the connection to {self.address} was lost{detail}")
         self.manager._fail(self, error)
         if not self.banner.done():
-            self.banner.set_exception(error)
+            self.banner.set_exception(self.protocol.error or error)
             # Marked as seen: connect() raises it if it still waits; if it gave up
             # already, asyncio would otherwise log it as never retrieved.
             self.banner.exception()
 
 
-class Manager:
+class Manager(ManagerBase[AsyncCallback]):
     """An asyncio connection to Asterisk's AMI; the threaded Manager's API with ``await``.
 
     The constructor takes the same arguments as :class:`pystrix.ami.Manager` and no event
@@ -207,37 +164,10 @@ class Manager:
     coroutine functions; both run on one dispatcher task, in arrival order.
     """
 
-    def __init__(
-        self,
-        debug: bool = False,
-        logger: logging.Logger | None = None,
-        aggregate_timeout: float = 5,
-        orphaned_response_timeout: float = 5,
-        *,
-        event_queue_size: int = 100_000,
-        max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
-        reconnect: bool | ReconnectPolicy = False,
-    ) -> None:
-        self._debug = debug
-        self._logger = logger if logger is not None else logging.getLogger("pystrix.ami")
-        self._aggregate_timeout = aggregate_timeout
-        self._orphaned_response_timeout = orphaned_response_timeout
-        self._max_message_size = max_message_size
-        self._connection: _Connection | None = None
-        self._closed = False
-        self._disconnected: asyncio.Event | None = None
-        self._callbacks: CallbackRegistry[AsyncCallback] = CallbackRegistry()
-        self._disconnect_callbacks: list[AsyncDisconnectCallback] = []
-        self._buffer = BoundedBatches(event_queue_size)
+    def _setup(self) -> None:
         self._dispatch_ready: asyncio.Future[None] | None = None
         self._dispatcher: asyncio.Task[None] | None = None
-        self._monitor: asyncio.Task[None] | None = None
-        self._iterators: list[asyncio.Queue[Any]] = []
-        self._policy = reconnect_policy(reconnect)
-        self._session = SessionMemory()
-        self._target: tuple[str, int, float, bool | ssl.SSLContext] | None = None
-        self._reconnector: asyncio.Task[None] | None = None
-        self._reconnect_callbacks: list[Callable[[Manager], Awaitable[Any] | Any]] = []
+        self._disconnected: asyncio.Event | None = None
 
     async def __aenter__(self) -> Manager:
         return self
@@ -276,6 +206,9 @@ class Manager:
         # Known before the banner: the connection may be lost (and a reconnect begin)
         # before this method resumes.
         self._target = (host, port, timeout, tls)
+        self._ensure_dispatcher()
+        if self._disconnected is None:
+            self._disconnected = asyncio.Event()
         try:
             context = None
             if tls:
@@ -300,27 +233,18 @@ class Manager:
             raise ManagerSocketError(f"cannot connect to {address}: {exc}") from exc
         if self._debug:
             self._logger.debug("connected to %s: %s", address, connection.protocol.banner)
-        if self._disconnected is None:
-            self._disconnected = asyncio.Event()
         if connection.alive:
             self._disconnected.clear()
             self._connection = connection
-        else:
-            # Lost between the banner and now: _fail has queued the notice, which the
-            # dispatcher started below delivers after the events that came first.
-            self._disconnected.set()
-        self._ensure_dispatcher()
+        # Else lost between the banner and now: _fail has queued the notice, which the
+        # dispatcher delivers after the events that came first.
 
     async def disconnect(self) -> None:
         """Close the connection (callbacks stay registered; :meth:`connect` may follow)."""
         connection = self._connection
         self._connection = None
         if connection is not None:
-            self._fail(
-                connection,
-                ManagerSocketError("the connection was closed by this client"),
-                notify=False,
-            )
+            self._fail(connection, None)
 
     async def close(self) -> None:
         """Disconnect and stop every task the Manager started; it cannot be reused.
@@ -340,16 +264,10 @@ class Manager:
         await self.disconnect()
         if self._dispatcher is not None:
             self._buffer.discard()
-            self._buffer.put_control(_STOP)
-            self._wake_dispatcher()
+            self._queue_control(STOP)
             if self._dispatcher is not current:
                 await asyncio.gather(self._dispatcher, return_exceptions=True)
         self._end_iterators()
-
-    def is_connected(self) -> bool:
-        """True while the connection is open."""
-        connection = self._connection
-        return connection is not None and connection.alive
 
     async def wait_disconnected(self, timeout: float | None = None) -> bool:
         """Wait until the connection is lost or closed; false if ``timeout`` passed first."""
@@ -361,102 +279,13 @@ class Manager:
             return False
         return True
 
-    def get_asterisk_info(self) -> AsteriskInfo | None:
-        """The server's name and AMI version from its banner, or ``None`` if not connected."""
+    def get_connection(self) -> socket.socket | None:
+        """The connected socket, for inspection only (reading from it breaks the Manager)."""
         connection = self._connection
-        return None if connection is None else banner_info(connection.protocol)
-
-    def monitor_connection(self, interval: float = 2.5) -> None:
-        """Ping every ``interval`` seconds; an unanswered ping fails the connection.
-
-        Must be called with a running loop; the task ends with :meth:`close`.
-        """
-        if self._monitor is not None and not self._monitor.done():
-            return
-        self._monitor = asyncio.get_running_loop().create_task(
-            self._monitor_loop(interval), name="pystrix-ami-monitor"
-        )
-
-    async def _monitor_loop(self, interval: float) -> None:
-        from .core import Ping
-
-        while True:
-            await asyncio.sleep(interval)  # the keepalive period, not a wait for an answer
-            connection = self._connection
-            if connection is None or not connection.alive:
-                continue
-            ping = Ping()
-            ping.timeout = interval
-            try:
-                answer = await self.send_action(ping)
-            except Error:
-                continue
-            if answer is None:
-                self._fail(connection, ManagerSocketError("Asterisk did not answer a keepalive"))
-
-    # -- callbacks and the event iterator ------------------------------------------------
-
-    def register_callback(self, event: Qualifier, function: AsyncCallback) -> None:
-        """Call ``function(event, manager)`` (awaited if it returns an awaitable) for
-        matching messages; the qualifiers are the threaded Manager's."""
-        self._callbacks.register(event, function)
-
-    def unregister_callback(self, event: Qualifier, function: AsyncCallback) -> bool:
-        """Undo one :meth:`register_callback`; false if it was not registered."""
-        return self._callbacks.unregister(event, function)
-
-    def register_disconnect_callback(self, function: AsyncDisconnectCallback) -> None:
-        """Call ``function(manager, error)`` when a connection ends for any reason other
-        than :meth:`disconnect` or :meth:`close`."""
-        self._disconnect_callbacks.append(function)
-
-    def register_reconnect_callback(self, function: Callable[[Manager], Any]) -> None:
-        """Call ``function(manager)`` (awaited if it returns an awaitable) each time the
-        Manager has reconnected and restored its session (see ``reconnect``)."""
-        self._reconnect_callbacks.append(function)
-
-    @property
-    def events_dropped(self) -> int:
-        """Events dropped because callbacks fell ``event_queue_size`` events behind."""
-        return self._buffer.dropped
-
-    @property
-    def events_delivered(self) -> int:
-        """Events (and orphaned responses) handed to callbacks so far."""
-        return self._buffer.delivered
-
-    async def events(
-        self, qualifier: Qualifier = "", *, max_queued: int = 10_000
-    ) -> AsyncIterator[Message]:
-        """Iterate over events matching ``qualifier`` (every event by default).
-
-        The iteration ends when the Manager is closed or the connection is lost.  At most
-        ``max_queued`` events wait for the loop body; past that the newest are dropped and
-        counted in :attr:`events_dropped`.
-        """
-        queue: asyncio.Queue[Any] = asyncio.Queue()
-
-        def collect(event: Message, _: Manager) -> None:
-            if queue.qsize() < max_queued:
-                queue.put_nowait(event)
-            else:
-                self._buffer.dropped += 1
-
-        self._callbacks.register(qualifier, collect)
-        self._iterators.append(queue)
-        try:
-            while True:
-                item = await queue.get()
-                if item is _END:
-                    return
-                yield item
-        finally:
-            self._callbacks.unregister(qualifier, collect)
-            self._iterators.remove(queue)
-
-    def _end_iterators(self) -> None:
-        for queue in self._iterators:
-            queue.put_nowait(_END)
+        if connection is None or connection.transport is None:
+            return None
+        sock: socket.socket | None = connection.transport.get_extra_info("socket")
+        return sock
 
     # -- actions -------------------------------------------------------------------------
 
@@ -469,18 +298,11 @@ class Manager:
         the same errors.  If the awaiting task is cancelled, the action is forgotten (a
         late response goes to the ``None`` callbacks).
         """
-        if self._closed:
-            raise ManagerError("this Manager was closed")
-        connection = self._connection
-        if connection is None or not connection.alive or connection.transport is None:
-            raise ManagerSocketError("not connected to Asterisk")
+        connection, pending = self._register(request, action_id, kwargs)
         protocol = connection.protocol
-        pending = register_action(protocol, request, action_id, kwargs)
         # The future this call awaits; the reader resolves it (True) when the answer is in,
         # the deadlines (False) when the time is up.
         future = pending.waker = connection.loop.create_future()
-        if self._debug:
-            self._logger.debug("sending %r", mask_secrets(pending.payload))
         started = time.monotonic()
         # Written at once, not held back to be joined with other callers' payloads:
         # Asterisk starts on the first request while the next callers are still building
@@ -504,98 +326,31 @@ class Manager:
         except asyncio.CancelledError:
             protocol.abandon(pending.action_id)
             raise
-        if pending.error is not None:
-            raise ManagerSocketError(str(pending.error)) from pending.error
-        assert pending.response is not None
-        self._session.remember(pending)
-        return build_response(pending, request, time.monotonic() - started, events_timeout)
+        return self._result(pending, request, time.monotonic() - started, events_timeout)
 
-    # -- dispatching ---------------------------------------------------------------------
+    async def events(
+        self, qualifier: Qualifier = "", *, max_queued: int = 10_000
+    ) -> AsyncIterator[Message]:
+        """Iterate over events matching ``qualifier`` (every event by default).
+
+        The iteration ends when the Manager is closed or the connection is lost.  At most
+        ``max_queued`` events wait for the loop body; past that the newest are dropped and
+        counted in :attr:`events_dropped`.
+        """
+        waiting: asyncio.Queue[Any] = asyncio.Queue()
+        with self._iterating(qualifier, waiting, max_queued):
+            while (item := await waiting.get()) is not END:
+                yield item
+
+    # -- reading and dispatching ---------------------------------------------------------
 
     def _enqueue(self, batch: list[Any]) -> None:
         dropped = self._buffer.put(batch)
-        if dropped and self._buffer.should_warn():
-            self._logger.warning(self._buffer.warning(dropped))
-        self._wake_dispatcher()
-
-    def _wake_dispatcher(self) -> None:
+        if dropped:
+            self._dropped(dropped)
         ready = self._dispatch_ready
         if ready is not None and not ready.done():
             ready.set_result(None)
-
-    def _fail(self, connection: _Connection, error: BaseException, notify: bool = True) -> None:
-        if not connection.alive:
-            return
-        connection.alive = False
-        for pending in connection.protocol.fail(error):
-            _wake(pending)
-        if connection.transport is not None:
-            connection.transport.close()
-        if self._connection is connection:
-            self._connection = None
-        if self._disconnected is not None:
-            self._disconnected.set()
-        # A connection that never sent its banner was never the application's: connect()
-        # raises instead.  One that did is reported whenever it ends, even before
-        # connect() has returned (the dispatcher it starts then delivers the notice).
-        established = connection.protocol.banner is not None
-        notify = notify and established
-        if notify:
-            if connection.protocol.close_expected:
-                self._logger.info("AMI session ended: %s", error)
-            else:
-                self._logger.warning("AMI connection lost: %s", error)
-            if self._policy is not None and not self._closed:
-                self._start_reconnect()
-        if self._dispatcher is not None or established:
-            self._buffer.put_control(_Disconnected(error, notify))
-            self._wake_dispatcher()
-        else:
-            self._end_iterators()
-
-    # -- reconnecting --------------------------------------------------------------------
-
-    def _start_reconnect(self) -> None:
-        if self._reconnector is not None and not self._reconnector.done():
-            return
-        self._reconnector = asyncio.get_running_loop().create_task(
-            self._reconnect_loop(), name="pystrix-ami-reconnect"
-        )
-
-    async def _reconnect_loop(self) -> None:
-        from .core import Challenge, ManagerAuthError
-
-        assert self._policy is not None and self._target is not None
-        host, port, timeout, tls = self._target
-        attempt = 0
-        for delay in self._policy.delays():
-            await asyncio.sleep(delay)  # the back-off timer; close() cancels it
-            if self._closed:
-                return
-            attempt += 1
-            try:
-                await self.connect(host, port, timeout, tls=tls)
-                token = None
-                if self._session.needs_challenge():
-                    answer = await self.send_action(Challenge())
-                    token = None if answer is None else answer.response.get("Challenge")
-                for request in self._session.replay(token):
-                    if await self.send_action(request) is None:
-                        raise ManagerSocketError(f"no answer to {request.action} on reconnect")
-            except ManagerAuthError as exc:
-                self._logger.error("reconnected to %s:%s but the login failed: %s", host, port, exc)
-                await self.disconnect()
-                return
-            except Error as exc:
-                self._logger.info(
-                    "reconnect attempt %d to %s:%s failed: %s", attempt, host, port, exc
-                )
-                continue
-            self._logger.warning("AMI connection restored after %d attempt(s)", attempt)
-            self._buffer.put_control(_Reconnected())
-            self._wake_dispatcher()
-            return
-        self._logger.error("gave up reconnecting to %s:%s after %d attempts", host, port, attempt)
 
     def _ensure_dispatcher(self) -> None:
         if self._dispatcher is None:
@@ -606,73 +361,60 @@ class Manager:
     async def _dispatch_loop(self) -> None:
         loop = asyncio.get_running_loop()
         buffer = self._buffer
-        callbacks = self._callbacks
-        cached = callbacks.cached
-        while True:
+        deliveries = self._deliveries
+        while not self._closed:
             if not buffer.batches:
                 self._dispatch_ready = loop.create_future()
                 await self._dispatch_ready
                 continue
-            for message in buffer.take():
-                if self._closed and message is not _STOP:
-                    break  # closing: the rest of this batch is discarded too
-                if type(message) is str:  # an event's text, not parsed yet
-                    name = event_name(message)
-                    chosen = cached(name)
-                    if chosen is None:
-                        chosen = callbacks.for_event(name)
-                    if not chosen:
-                        continue  # nobody listens: the event is never even parsed
-                    # build_event(message, name), inlined: a Python call less per
-                    # event is about 600 of 50,000 instructions (valgrind, per event).
-                    kind = cached_event_class(name)
-                    if kind is None:
-                        message = build_event(message, name)  # finds the class and keeps it
-                    else:
-                        message = build_message(message, kind)
-                elif isinstance(message, Event):
-                    chosen = cached(message.name) or callbacks.for_event(message.name)
-                elif message is _STOP:
-                    return
-                elif isinstance(message, _Disconnected):
-                    self._end_iterators()
-                    if message.notify:
-                        await self._run_disconnect_callbacks(message.error)
-                    continue
-                elif isinstance(message, _Reconnected):
-                    await self._run_reconnect_callbacks()
-                    continue
-                elif type(message) is DeferredAggregate:
-                    message = build_aggregate(message, self._logger)
-                    if message is None:
-                        continue
-                    chosen = callbacks.for_event(message.name)
-                else:
-                    chosen = tuple(callbacks.orphan)
-                for function in chosen:
+            for callbacks, message in deliveries(buffer.take()):
+                for function in callbacks:
                     try:
                         result = function(message, self)
                         if result is not None and inspect.isawaitable(result):
                             await result
                     except Exception:
-                        self._logger.exception(
-                            "callback %r failed on %s", function, getattr(message, "name", "?")
-                        )
+                        self._callback_failed(function, message)
 
-    async def _run_reconnect_callbacks(self) -> None:
-        for function in list(self._reconnect_callbacks):
-            try:
-                result = function(self)
-                if result is not None and inspect.isawaitable(result):
-                    await result
-            except Exception:
-                self._logger.exception("reconnect callback %r failed", function)
+    # -- what the shared policy asks of a front-end ----------------------------------------
 
-    async def _run_disconnect_callbacks(self, error: BaseException) -> None:
-        for function in list(self._disconnect_callbacks):
+    def _start(self, name: str, steps: Steps) -> asyncio.Task[None]:
+        return asyncio.get_running_loop().create_task(self._follow(steps), name=name)
+
+    async def _follow(self, steps: Steps) -> None:
+        """Take a policy's steps: sleep where they say (close() cancels the task), await
+        the rest."""
+        step = next_step(steps)
+        while step is not None and not self._closed:
+            if isinstance(step, float):
+                await asyncio.sleep(step)
+                step = next_step(steps)
+                continue
             try:
-                result = function(self, error)
-                if result is not None and inspect.isawaitable(result):
-                    await result
-            except Exception:
-                self._logger.exception("disconnect callback %r failed", function)
+                outcome = step()
+                if inspect.isawaitable(outcome):
+                    outcome = await outcome
+            except Error as exc:
+                step = next_step(steps, error=exc)
+            else:
+                step = next_step(steps, outcome)
+
+    def _is_running(self, handle: Any) -> bool:
+        return handle is not None and not handle.done()
+
+    def _wake(self, pending: PendingAction) -> None:
+        future = pending.waker
+        if future is not None and not future.done():
+            future.set_result(True)
+
+    def _close_transport(self, connection: _Connection) -> None:
+        if connection.transport is not None:
+            connection.transport.close()
+
+    def _queue_control(self, item: Any) -> None:
+        self._buffer.put_control(item)
+        self._enqueue([])
+
+    def _set_disconnected(self) -> None:
+        if self._disconnected is not None:
+            self._disconnected.set()

@@ -15,19 +15,26 @@ parser and write what a serializer returns.
 
 from __future__ import annotations
 
+import enum
 import itertools
 import re
 import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from .errors import InvalidHeaderError, ManagerSocketError, MessageTooLargeError
+from .errors import (
+    InvalidHeaderError,
+    ManagerSocketError,
+    MessageTooLargeError,
+    RemoteProtocolError,
+)
 from .events import Aggregate, Event, event_class_for
 from .message import Message, split_header_line
 
 __all__ = [
     "DEFAULT_MAX_MESSAGE_SIZE",
     "ClientProtocol",
+    "ConnectionState",
     "DeferredAggregate",
     "MessageParser",
     "PendingAction",
@@ -674,14 +681,45 @@ class DeferredAggregate:
 Received = Message | PendingAction | str | DeferredAggregate
 
 
+class ConnectionState(enum.Enum):
+    """Where a :class:`ClientProtocol` is in its connection's life; it moves itself.
+
+    ``BANNER`` until the server's first line, then ``OPEN``.  ``CLOSING`` once Asterisk
+    said it will close (``Goodbye`` to a ``Logoff``, or a ``Shutdown`` event): actions can
+    still be sent.  ``CLOSED`` when the connection ended as expected (the server closed
+    after saying so, or :meth:`ClientProtocol.close`), ``FAILED`` when it ended any
+    other way (bad bytes, an oversized message, an unexpected close,
+    :meth:`ClientProtocol.fail`).  Both last states are final: the error that ended the
+    connection is in :attr:`ClientProtocol.error`, every pending action ended with it, and
+    sending raises it.
+    """
+
+    BANNER = "banner"
+    OPEN = "open"
+    CLOSING = "closing"
+    CLOSED = "closed"
+    FAILED = "failed"
+
+
+_BANNER = ConnectionState.BANNER
+_OPEN = ConnectionState.OPEN
+_CLOSING = ConnectionState.CLOSING
+_CLOSED = ConnectionState.CLOSED
+_FAILED = ConnectionState.FAILED
+
+
 class ClientProtocol:
     """The client side of one AMI connection, without I/O.
 
     Use: :meth:`send_action` returns a :class:`PendingAction` whose ``payload`` the caller
-    writes; :meth:`receive_data` takes what was read and returns, in order, events to
-    dispatch (:class:`~pystrix.ami.events.Event` instances, aggregates included), responses
-    no action waits for (orphans, plain :class:`~pystrix.ami.message.Message`), and pending
-    actions to wake.  :meth:`receive_eof` and :meth:`fail` end every pending action.
+    writes; :meth:`receive_into` takes what was read and adds, in order, what to dispatch
+    (:class:`~pystrix.ami.events.Event` instances, aggregates included, and responses no
+    action waits for: orphans, plain :class:`~pystrix.ami.message.Message`) and which
+    pending actions to wake, and returns the :class:`ConnectionState` it is in after.
+    Bad bytes never escape as an exception there: the protocol moves itself to
+    ``FAILED``, ends every pending action (they are among those to wake) and the
+    front-end only closes its socket.  :meth:`receive_eof`, :meth:`close` and
+    :meth:`fail` end the connection the other ways.
 
     With ``defer_events`` (as both Managers run it), events come as their text and
     aggregates as :class:`DeferredAggregate`, built later where callbacks run.
@@ -698,6 +736,7 @@ class ClientProtocol:
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
         action_id_prefix: str | None = None,
         defer_events: bool = False,
+        peer: str = "the server",
     ) -> None:
         self._parser = MessageParser(
             expect_banner=True, max_message_size=max_message_size, defer_events=defer_events
@@ -707,6 +746,12 @@ class ClientProtocol:
         self._lists: dict[str, PendingAction] = {}
         self._prefix = action_id_prefix or secrets.token_hex(4)
         self._counter = itertools.count(1)
+        # receive_data() and receive() raise a stream error rather than fail on it.
+        self._raise_errors = False
+        #: Where the connection is (see :class:`ConnectionState`).
+        self.state = _BANNER
+        #: Who is at the other end, for error messages (``host:port``).
+        self.peer = peer
         #: Set once the connection has failed or ended; no action can be sent after.
         self.error: BaseException | None = None
         #: True once Asterisk answered ``Goodbye`` (to Logoff): a close is then expected.
@@ -773,7 +818,10 @@ class ClientProtocol:
         ``<Action>_Aggregate`` if none is given.  ``finalisers`` (lower-cased event names)
         end the list too, and let it open without ``EventList: start``.  Raises
         :class:`~pystrix.ami.errors.InvalidHeaderError` (nothing registered) for a header
-        that cannot be sent, and :class:`ValueError` for an ActionID already in use.
+        that cannot be sent, :class:`ValueError` for an ActionID already in use, and, once
+        the connection is ``CLOSED`` or ``FAILED``, the error that ended it (:attr:`error`,
+        a :class:`~pystrix.ami.errors.ManagerSocketError` unless :meth:`fail` was given
+        another).
         """
         if self.error is not None:
             raise self.error
@@ -805,33 +853,30 @@ class ClientProtocol:
 
     # -- bytes in, messages out ----------------------------------------------------------
 
-    def receive_data(self, data: bytes | bytearray | memoryview) -> list[Received]:
-        """Feed received bytes; return what to dispatch and whom to wake, in order.
-
-        Raises :class:`~pystrix.ami.errors.MessageTooLargeError` if the server overflows the
-        size limit; call :meth:`fail` with it to release every waiter.
-        """
-        out: list[Received] = []
-        self.receive_into(data, out, out)
-        return out
-
-    def receive(
-        self, data: bytes | bytearray | memoryview
-    ) -> tuple[list[Message | str], list[PendingAction]]:
-        """As :meth:`receive_data`, split in two: what to dispatch (in order) and the
-        pending actions to wake (in order)."""
-        dispatch: list[Any] = []
-        wake: list[Any] = []
-        self.receive_into(data, dispatch, wake)
-        return dispatch, wake
-
     def receive_into(
         self, data: bytes | bytearray | memoryview, dispatch: list[Any], wake: list[Any]
-    ) -> None:
-        """As :meth:`receive`, appending to the caller's ``dispatch`` and ``wake`` lists
-        (which may be one list, as in :meth:`receive_data`): one call less per read."""
+    ) -> ConnectionState:
+        """Feed received bytes: append what to dispatch to ``dispatch`` and the pending
+        actions to wake to ``wake`` (both in order; they may be one list), and return the
+        state the connection is in now.
+
+        Never raises for what the server sent: a malformed stream or an oversized message
+        moves the protocol to ``FAILED`` (:attr:`error` says why) and ends every pending
+        action, each appended to ``wake``; the front-end then closes its socket.  Bytes
+        fed after the connection ended are ignored.
+        """
+        if self.error is not None:
+            return self.state
         parser = self._parser
-        messages = parser.feed(data)
+        try:
+            messages = parser.feed(data)
+        except RemoteProtocolError as exc:
+            if self._raise_errors:  # receive_data()'s contract
+                raise
+            wake.extend(self.fail(exc))
+            return self.state
+        if self.state is _BANNER and parser.banner is not None:
+            self.state = _OPEN
         lists = self._lists
         if parser.events_only and not lists:
             # Texts of events only, none of which can belong to a list: nothing to look
@@ -842,13 +887,13 @@ class ClientProtocol:
                 and "Event: Shutdown" in parser.events_text
                 and any(map(str.startswith, messages, _SHUTDOWN_PREFIX))
             ):
-                self.shutdown_announced = True
+                self._announce_close()
             dispatch.extend(messages)
-            return
+            return self.state
         for message in messages:
             if type(message) is str:
                 if message.startswith("Event: Shutdown\r\n"):
-                    self.shutdown_announced = True
+                    self._announce_close()
                 # Only an event that may belong to an open list must be parsed now.
                 if not lists or "actionid" not in message.lower():
                     dispatch.append(message)
@@ -856,7 +901,7 @@ class ClientProtocol:
                 message = build_event(message)
             if isinstance(message, Event):
                 if message.name == "Shutdown":
-                    self.shutdown_announced = True
+                    self._announce_close()
                 if lists:
                     action_id = message.get("ActionID")
                     if action_id is not None and action_id in lists:
@@ -872,7 +917,7 @@ class ClientProtocol:
                 continue
             pending.response = message
             if (dict.get(message, "Response") or message.get("Response")) == "Goodbye":
-                self.logged_off = True
+                self._announce_close(logoff=True)
             if pending.tracks_list and _opens_list(pending, message, self.legacy_lists):
                 pending.list_open = True
                 lists[action_id] = pending
@@ -883,6 +928,37 @@ class ClientProtocol:
                 pending.done = True
                 del self._pending[action_id]
             wake.append(pending)
+        return self.state
+
+    def receive_data(self, data: bytes | bytearray | memoryview) -> list[Received]:
+        """Feed received bytes; return what to dispatch and whom to wake, in one list.
+
+        The older form of :meth:`receive_into`: it raises
+        :class:`~pystrix.ami.errors.RemoteProtocolError` (in practice
+        :class:`~pystrix.ami.errors.MessageTooLargeError`) instead of failing itself; call
+        :meth:`fail` with it to release every waiter.
+        """
+        out: list[Received] = []
+        self._raise_errors = True
+        try:
+            self.receive_into(data, out, out)
+        finally:
+            self._raise_errors = False
+        return out
+
+    def receive(
+        self, data: bytes | bytearray | memoryview
+    ) -> tuple[list[Message | str], list[PendingAction]]:
+        """As :meth:`receive_data`, split in two: what to dispatch (in order) and the
+        pending actions to wake (in order)."""
+        dispatch: list[Any] = []
+        wake: list[Any] = []
+        self._raise_errors = True
+        try:
+            self.receive_into(data, dispatch, wake)
+        finally:
+            self._raise_errors = False
+        return dispatch, wake
 
     def _list_item(
         self, pending: PendingAction, event: Event, dispatch: list[Any], wake: list[Any]
@@ -922,14 +998,40 @@ class ClientProtocol:
         ]
         return deferred if defer else [item.build() for item in deferred]
 
+    def _announce_close(self, *, logoff: bool = False) -> None:
+        """Asterisk said it will close: a Goodbye to Logoff, or a Shutdown event."""
+        if logoff:
+            self.logged_off = True
+        else:
+            self.shutdown_announced = True
+        if self.state is _OPEN:
+            self.state = _CLOSING
+
     def receive_eof(self) -> list[PendingAction]:
-        """The server closed the connection: end and return every pending action."""
-        return self.fail(ManagerSocketError("the connection was closed by the server"))
+        """The server closed the connection: end and return every pending action.
+
+        The state becomes ``CLOSED`` if Asterisk said it would close (see
+        :attr:`close_expected`), ``FAILED`` otherwise.
+        """
+        error = ManagerSocketError(f"{self.peer} closed the connection")
+        return self._end(error, _CLOSED if self.close_expected else _FAILED)
+
+    def close(self) -> list[PendingAction]:
+        """This side ends the connection: ``CLOSED``; end and return every pending action."""
+        return self._end(ManagerSocketError("the connection was closed by this client"), _CLOSED)
 
     def fail(self, error: BaseException) -> list[PendingAction]:
-        """The connection failed with ``error``: end and return every pending action."""
-        if self.error is None:
-            self.error = error
+        """The connection failed with ``error`` (a reset, a keepalive unanswered):
+        ``FAILED``; end and return every pending action."""
+        return self._end(error, _FAILED)
+
+    def _end(self, error: BaseException, state: ConnectionState) -> list[PendingAction]:
+        """Move to the final ``state`` with ``error``, once: a later end keeps the first
+        error and ends nothing more."""
+        if self.error is not None:
+            return []
+        self.error = error
+        self.state = state
         ended = list(self._pending.values())
         for pending in self._lists.values():
             if pending not in ended and not pending.done:
