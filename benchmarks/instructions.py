@@ -1,7 +1,7 @@
 """Instructions per Ping round trip, counted by valgrind: a figure the machine's noise
 cannot move.
 
-    python benchmarks/instructions.py [--pings N]
+    python benchmarks/instructions.py [--pings N] [--events N] [--src DIR] [--only TEXT]
 
 Needs ``valgrind`` on the PATH.  Starts ``loadserver.py``, then runs each client under
 ``valgrind --tool=callgrind`` twice, with 1 and with N+1 sequential Pings, and prints the
@@ -14,6 +14,11 @@ has while a request waits (its timeout).
 
 Wall time per round trip follows these counts only roughly (caches, the server, the
 scheduler), but a change that removes instructions here removes them for good.
+
+The rows "per event" count the same way what one ``Newchannel`` event costs from the socket
+to a no-op callback (runs with 1,000 and with 1,000 + N events).  ``--src`` measures
+another checkout's ``src`` (a before/after comparison on one machine); ``--only`` keeps
+the rows whose name holds the text.
 """
 
 from __future__ import annotations
@@ -69,6 +74,28 @@ async def main(port, n):
 asyncio.run(main(int(sys.argv[1]), int(sys.argv[2])))
 """,
     "minimal BufferedProtocol, a timer armed": "",  # filled in below
+    "asyncio Manager, per event": """
+import asyncio, sys
+from pystrix.ami import Request, aio, core
+async def main(port, n):
+    manager = aio.Manager(event_queue_size=n + 10)
+    done = asyncio.Event()
+    count = 0
+    def on_event(event, _):
+        nonlocal count
+        count += 1
+        if count == n:
+            done.set()
+    manager.register_callback("Newchannel", on_event)
+    await manager.connect("127.0.0.1", port)
+    await manager.send_action(core.Login("admin", "wordpass"))
+    blast = Request("Blast")
+    blast["Count"] = n
+    await manager.send_action(blast)
+    await done.wait()
+    await manager.close()
+asyncio.run(main(int(sys.argv[1]), int(sys.argv[2])))
+""",
     "threaded Manager": """
 import sys
 from pystrix.ami import Manager, core
@@ -77,6 +104,27 @@ manager.connect("127.0.0.1", int(sys.argv[1]))
 manager.send_action(core.Login("admin", "wordpass"))
 for _ in range(int(sys.argv[2])):
     manager.send_action(core.Ping())
+manager.close()
+""",
+    "threaded Manager, per event": """
+import sys, threading
+from pystrix.ami import Manager, Request, core
+n = int(sys.argv[2])
+done = threading.Event()
+count = 0
+def on_event(event, _):
+    global count
+    count += 1
+    if count == n:
+        done.set()
+manager = Manager(event_queue_size=n + 10)
+manager.register_callback("Newchannel", on_event)
+manager.connect("127.0.0.1", int(sys.argv[1]))
+manager.send_action(core.Login("admin", "wordpass"))
+blast = Request("Blast")
+blast["Count"] = n
+manager.send_action(blast)
+done.wait()
 manager.close()
 """,
     "minimal reader thread + lock": """
@@ -107,8 +155,8 @@ _CLIENTS["minimal BufferedProtocol, a timer armed"] = "ARMED = True\n" + _MINIMA
 _TOTAL = re.compile(r"refs:\s+([\d,]+)")
 
 
-def _instructions(code: str, port: int, pings: int) -> int:
-    """User-space instructions of one run of ``code`` with ``pings`` Pings."""
+def _instructions(code: str, port: int, pings: int, src: Path = SRC) -> int:
+    """User-space instructions of one run of ``code`` with ``pings`` Pings (or events)."""
     completed = subprocess.run(
         [
             "valgrind",
@@ -123,7 +171,7 @@ def _instructions(code: str, port: int, pings: int) -> int:
         capture_output=True,
         text=True,
         check=True,
-        env={**os.environ, "PYTHONPATH": str(SRC)},
+        env={**os.environ, "PYTHONPATH": str(src)},
     )
     found = _TOTAL.search(completed.stderr)
     if found is None:
@@ -132,10 +180,13 @@ def _instructions(code: str, port: int, pings: int) -> int:
 
 
 def main() -> None:
-    """Print instructions per round trip for each client."""
+    """Print instructions per round trip (or per event) for each client."""
     options = argparse.ArgumentParser(description=__doc__)
     options.add_argument("--pings", type=int, default=2000)
-    n = options.parse_args().pings
+    options.add_argument("--events", type=int, default=20_000)
+    options.add_argument("--src", type=Path, default=SRC, help="the src folder to measure")
+    options.add_argument("--only", default="", help="rows whose name holds this text")
+    arguments = options.parse_args()
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed")
     server = subprocess.Popen(
@@ -145,8 +196,15 @@ def main() -> None:
         assert server.stdout is not None
         port = int(server.stdout.readline().split()[1])
         for name, code in _CLIENTS.items():
-            per_ping = (_instructions(code, port, n + 1) - _instructions(code, port, 1)) / n
-            print(f"{name:42s} {per_ping:10,.0f} instructions per round trip")
+            if arguments.only not in name:
+                continue
+            if name.endswith("per event"):
+                n, base, unit = arguments.events, 1000, "event"
+            else:
+                n, base, unit = arguments.pings, 1, "round trip"
+            low = _instructions(code, port, base, arguments.src.resolve())
+            high = _instructions(code, port, base + n, arguments.src.resolve())
+            print(f"{name:42s} {(high - low) / n:10,.0f} instructions per {unit}")
     finally:
         server.kill()
         server.wait()
