@@ -102,7 +102,7 @@ class _Connection(Link, asyncio.BufferedProtocol):
         protocol = ClientProtocol(
             max_message_size=max_message_size, defer_events=True, peer=address
         )
-        super().__init__(protocol, address)
+        super().__init__(protocol, address, None)  # one thread: no lock
         self.manager = manager
         self.transport: asyncio.Transport | None = None
         self.loop = asyncio.get_running_loop()

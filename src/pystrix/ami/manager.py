@@ -76,7 +76,8 @@ class _Connection(Link):
     """One socket, its core and its reader thread."""
 
     def __init__(self, sock: socket.socket, protocol: ClientProtocol, address: str) -> None:
-        super().__init__(protocol, address)
+        super().__init__(protocol, address, threading.Lock())
+        self.lock: threading.Lock  # guards the core: the reader and callers share it
         self.sock = sock
         self.write_lock = threading.Lock()
         self.outbox: deque[bytes] = deque()
