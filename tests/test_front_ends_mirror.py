@@ -49,14 +49,32 @@ def test_each_method_takes_the_same_parameters(name: str) -> None:
     assert shape(threaded) == shape(asynchronous)
 
 
+WAITING = {
+    "connect",
+    "disconnect",
+    "close",
+    "send_action",
+    "send",
+    "originate",
+    "wait_disconnected",
+}
+
+
 def test_what_waits_is_a_coroutine_on_asyncio_and_nothing_else() -> None:
-    waiting = {"connect", "disconnect", "close", "send_action", "wait_disconnected"}
     for name, member in public_api(aio.Manager).items():
         if name.startswith("__"):
             continue
         is_coroutine = inspect.iscoroutinefunction(member)
-        assert is_coroutine == (name in waiting), name
-    assert inspect.isasyncgenfunction(aio.Manager.events)
+        assert is_coroutine == (name in WAITING), name
+    # events() is a plain method that returns an async iterator: an async generator
+    # function would subscribe only when its loop starts, missing what came before.
+    assert not inspect.isasyncgenfunction(aio.Manager.events)
+
+
+@pytest.mark.parametrize("name", sorted(WAITING))
+def test_the_waiting_methods_exist_on_both(name: str) -> None:
+    assert callable(getattr(Manager, name))
+    assert inspect.iscoroutinefunction(getattr(aio.Manager, name))
 
 
 def test_the_threaded_event_iterator_and_context_manager(simulator: AsteriskSimulator) -> None:

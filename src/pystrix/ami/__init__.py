@@ -28,7 +28,7 @@ if TYPE_CHECKING:
         pjsip,
         pjsip_events,
     )
-    from ._frontend import ReconnectPolicy
+    from ._frontend import OriginateResult, ReconnectPolicy
     from .action import Action
     from .errors import (
         Error,
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         ManagerAuthError,
         ManagerError,
         ManagerSocketError,
+        ManagerTimeoutError,
         MessageTooLargeError,
         RemoteProtocolError,
     )
@@ -71,8 +72,10 @@ __all__ = [
     "ManagerAuthError",
     "ManagerError",
     "ManagerSocketError",
+    "ManagerTimeoutError",
     "Message",
     "MessageTooLargeError",
+    "OriginateResult",
     "ReconnectPolicy",
     "RemoteProtocolError",
     "Request",
@@ -93,6 +96,7 @@ __all__ = [
 
 #: Where each name of ``__all__`` that is not a submodule is defined.
 _NAMES = {
+    "OriginateResult": "_frontend",
     "ReconnectPolicy": "_frontend",
     "Action": "action",
     **dict.fromkeys(
@@ -103,6 +107,7 @@ _NAMES = {
             "ManagerAuthError",
             "ManagerError",
             "ManagerSocketError",
+            "ManagerTimeoutError",
             "MessageTooLargeError",
             "RemoteProtocolError",
         ),

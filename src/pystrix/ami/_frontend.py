@@ -12,18 +12,27 @@ awaits) the rest, reads its socket into the core and runs the callbacks it is gi
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import logging
 import random
 import re
+import secrets
 import threading
+import weakref
 from collections import deque
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
-from .core import Challenge, Login, Ping
-from .errors import Error, ManagerAuthError, ManagerError, ManagerSocketError
+from .core import Challenge, Login, Ping, _originate_wait
+from .errors import (
+    Error,
+    ManagerAuthError,
+    ManagerError,
+    ManagerSocketError,
+    ManagerTimeoutError,
+)
 from .events import Aggregate, Event, class_event_name
 from .message import FAILED_RESPONSES, Message
 from .protocol import (
@@ -44,6 +53,7 @@ __all__ = [
     "CallbackRegistry",
     "Link",
     "ManagerBase",
+    "OriginateResult",
     "Qualifier",
     "ReconnectPolicy",
     "SessionMemory",
@@ -59,6 +69,7 @@ __all__ = [
 Qualifier = str | re.Pattern[str] | type[Event] | None
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+_I = TypeVar("_I")
 
 _PLAIN_BUILD_RESULT = Request.build_result
 _PLAIN_PROCESS = Request.process_response
@@ -388,6 +399,35 @@ def banner_info(protocol: ClientProtocol) -> AsteriskInfo | None:
     return AsteriskInfo(name or banner, protocol.asterisk_version)
 
 
+class OriginateResult(NamedTuple):
+    """What ``Manager.originate`` returns: how one call attempt ended.
+
+    * ``success``: true when the event says ``Response: Success``: the call was answered
+      and went on to its application or extension.
+    * ``reason``: the event's ``Reason``, one of :mod:`pystrix.ami.core`'s
+      ``ORIGINATE_RESULT_*`` (4: answered; 0: could not be dialled; 1: rejected; 3: rang
+      out unanswered; 5: busy; 8: congestion), or -1 when the event has none.
+    * ``event``: the ``OriginateResponse`` event itself
+      (:class:`pystrix.ami.core_events.OriginateResponse`: ``Channel``, ``Uniqueid``...).
+    * ``response``: the :class:`~pystrix.ami.request.Response` to the ``Originate``
+      action (``Originate successfully queued``); its ``action_id`` is the ActionID the
+      event carries.
+    """
+
+    success: bool
+    reason: int
+    event: Event
+    response: Response
+
+
+def _as_reason(value: Any) -> int:
+    """``Reason`` as an int: the event class converts it, a generic event does not."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
 class Link:
     """One connection as the shared policy sees it: its core, its address, and whether
     the front-end has torn it down yet (``alive``; the core's own state may have ended
@@ -471,7 +511,9 @@ class ManagerBase(Generic[_F]):
     A front-end provides :meth:`_start` (run a policy's steps in the background),
     :meth:`_is_running`, :meth:`_wake`, :meth:`_close_transport`, :meth:`_queue_control`
     and :meth:`_set_disconnected`, and its own ``connect``, ``disconnect``, ``close``,
-    ``send_action``, ``events`` and ``wait_disconnected``.
+    ``send_action``, ``events`` and ``wait_disconnected``, and the ``send`` and
+    ``originate`` built on ``send_action`` with the helpers here (only their waiting is
+    the front-end's).
     """
 
     def __init__(
@@ -514,6 +556,10 @@ class ManagerBase(Generic[_F]):
         self._target: tuple[str, int, float, Any] | None = None
         self._monitor: Any = None
         self._reconnector: Any = None
+        # originate(): the queue of each call attempt waiting for its OriginateResponse,
+        # by ActionID; the routing callback is registered on first use only.
+        self._originations: dict[str, _Queue] = {}
+        self._routing_originations = False
         self._setup()
 
     def _setup(self) -> None:
@@ -545,11 +591,14 @@ class ManagerBase(Generic[_F]):
         """Call ``function(event, manager)`` for matching messages, on the dispatcher
         (a thread, or a task on asyncio, where a returned awaitable is awaited).
 
-        ``event`` is an event name (any case), a compiled regular expression (matched from
-        the start of the name), an event class, ``''`` for every event, or ``None`` for
-        responses that no request is waiting for.  A function that several qualifiers
-        match runs once per event.  Callbacks run in the order they were registered, one
-        at a time; an exception in one is logged and dispatch goes on.
+        ``event`` is an event name (any case), an event class, ``''`` for every event,
+        ``None`` for responses that no request is waiting for, or a compiled regular
+        expression, matched with ``re.match``: from the start of the name but not to its
+        end, so ``re.compile("Dial")`` selects ``DialBegin`` and ``DialEnd`` too; end it
+        with ``$`` (``re.compile("Dial$")``) to match whole names only.  Case counts
+        unless the expression says otherwise (``re.IGNORECASE``).  A function that several
+        qualifiers match runs once per event.  Callbacks run in the order they were
+        registered, one at a time; an exception in one is logged and dispatch goes on.
         """
         with self._callbacks_lock:
             self._callbacks.register(event, function)
@@ -582,10 +631,11 @@ class ManagerBase(Generic[_F]):
         """Events (and orphaned responses) handed to callbacks so far."""
         return self._buffer.delivered
 
-    @contextlib.contextmanager
-    def _iterating(self, qualifier: Qualifier, queue: _Queue, max_queued: int) -> Iterator[None]:
-        """Feed ``queue`` with the events ``qualifier`` selects while the block runs; the
-        connection's end puts :data:`END` in it."""
+    def _listen(self, qualifier: Qualifier, queue: _Queue, max_queued: int) -> Callable[[], None]:
+        """Feed ``queue`` with the events ``qualifier`` selects, from now on (an event
+        iterator subscribes when ``events()`` is called, not when its loop starts); the
+        connection's end puts :data:`END` in it.  Returns the function that stops this,
+        which may be called more than once."""
 
         def collect(event: Message, _: Any) -> None:
             if queue.qsize() < max_queued:
@@ -593,19 +643,123 @@ class ManagerBase(Generic[_F]):
             else:
                 self._buffer.dropped += 1
 
+        def stop() -> None:
+            if self.unregister_callback(qualifier, collect):  # type: ignore[arg-type]
+                self._iterators.remove(queue)
+
         self.register_callback(qualifier, collect)  # type: ignore[arg-type]
         self._iterators.append(queue)
-        try:
-            yield
-        finally:
-            self.unregister_callback(qualifier, collect)  # type: ignore[arg-type]
-            self._iterators.remove(queue)
+        return stop
+
+    @staticmethod
+    def _tied(iterator: _I, stop: Callable[[], None]) -> _I:
+        """``iterator``, with ``stop`` called once it is garbage: a generator's own
+        ``finally`` does not run if its loop never started, and the subscription would
+        otherwise collect events for nobody."""
+        finalizer = weakref.finalize(iterator, stop)
+        finalizer.atexit = False  # nothing to tidy in a Manager at interpreter exit
+        return iterator
 
     def _end_iterators(self) -> None:
         for queue in list(self._iterators):
             queue.put_nowait(END)
 
     # -- actions -------------------------------------------------------------------------
+
+    @staticmethod
+    def _no_response(request: Request) -> ManagerTimeoutError:
+        """What ``send`` raises when ``send_action`` gave up waiting (returned ``None``)."""
+        return ManagerTimeoutError(
+            f"no response to {request.action} within {request.timeout} s",
+            action=request.action,
+            timeout=request.timeout,
+        )
+
+    @staticmethod
+    def _originate_request(request: Request, timeout: float | None) -> tuple[Request, float]:
+        """What ``originate`` sends, and how long it waits for the ``OriginateResponse``.
+
+        A copy of ``request`` with ``Async: true`` and without any ``ActionID`` of its own
+        (``originate`` picks one); the caller's request is left as it is.  The wait is
+        ``timeout`` (never negative: the front-ends' waits disagree on what that means),
+        else the request's ``Timeout`` header (milliseconds of ringing, 30 s by default in
+        Asterisk) plus 5 s, as a synchronous Originate waits.
+        """
+        if request.action.lower() != "originate":
+            raise ValueError(f"originate() sends an Originate, not {request.action}")
+        sent = copy.copy(request)  # the same class: its own hooks still apply
+        ringing: int | None = None
+        for name in list(sent):
+            lowered = name.lower()
+            if lowered in ("async", "actionid"):
+                del sent[name]
+            elif lowered == "timeout":
+                with contextlib.suppress(TypeError, ValueError):
+                    ringing = int(sent[name])
+        sent["Async"] = "true"
+        if timeout is None:
+            timeout = _originate_wait(ringing, False)
+            assert timeout is not None  # never None for a synchronous wait
+        return sent, max(timeout, 0.0)
+
+    @contextlib.contextmanager
+    def _awaiting_originate(self, queue: _Queue) -> Iterator[str]:
+        """A fresh ActionID, whose ``OriginateResponse`` goes to ``queue`` while the
+        block runs; the connection's end puts :data:`END` there.
+
+        Entered before the Originate is sent, so the event cannot arrive unseen, even
+        ahead of the action's response.  The ActionID is random because Asterisk sends
+        ``OriginateResponse`` to every session allowed to read ``call`` events: another
+        client's Originate must never be taken for this one.
+        """
+        action_id = f"originate-{secrets.token_hex(8)}"
+        with self._callbacks_lock:
+            if not self._routing_originations:
+                # One routing callback for all call attempts, registered once: a callback
+                # each would clear the callback cache for every attempt.
+                self._callbacks.register("OriginateResponse", self._route_originate)  # type: ignore[arg-type]
+                self._routing_originations = True
+        self._originations[action_id] = queue
+        self._iterators.append(queue)
+        try:
+            yield action_id
+        finally:
+            del self._originations[action_id]
+            self._iterators.remove(queue)
+
+    def _route_originate(self, event: Message, manager: Any) -> None:
+        """The callback that hands an ``OriginateResponse`` to its ``originate`` call."""
+        queue = self._originations.get(str(event.get("ActionID") or ""))
+        if queue is not None:
+            queue.put_nowait(event)
+
+    @staticmethod
+    def _originate_queued(response: Response) -> Response:
+        """``response`` if Asterisk queued the call; else the refusal, raised."""
+        if not response.success:
+            message = response.response.get("Message") or "no reason given"
+            raise ManagerError(f"Asterisk refused the Originate: {message}")
+        return response
+
+    @staticmethod
+    def _originate_timeout(action_id: str, timeout: float) -> ManagerTimeoutError:
+        """What ``originate`` raises when no ``OriginateResponse`` came in time."""
+        return ManagerTimeoutError(
+            f"no OriginateResponse for {action_id} within {timeout} s",
+            action="Originate",
+            timeout=timeout,
+        )
+
+    @staticmethod
+    def _originate_result(item: Any, response: Response) -> OriginateResult:
+        """The :class:`OriginateResult` of what the queue gave: the event, or :data:`END`
+        (the connection ended first)."""
+        if item is END or not isinstance(item, Event):
+            raise ManagerSocketError(
+                f"the connection ended before the OriginateResponse for {response.action_id}"
+            )
+        success = str(item.get("Response") or "").lower() == "success"
+        return OriginateResult(success, _as_reason(item.get("Reason")), item, response)
 
     def _register(
         self, request: Request, action_id: str | None, extra: dict[str, Any]

@@ -31,13 +31,23 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
 from typing import Any
 
-from ._frontend import END, STOP, Link, ManagerBase, Qualifier, Steps, give_up, next_step
+from ._frontend import (
+    END,
+    STOP,
+    Link,
+    ManagerBase,
+    OriginateResult,
+    Qualifier,
+    Steps,
+    give_up,
+    next_step,
+)
 from .errors import Error, ManagerError, ManagerSocketError
 from .message import Message
 from .protocol import ClientProtocol, ConnectionState, PendingAction
 from .request import Request, Response
 
-__all__ = ["AsyncCallback", "Manager"]
+__all__ = ["AsyncCallback", "Manager", "OriginateResult"]
 
 #: A callback: ``function(event, manager)``, returning ``None`` or an awaitable.
 AsyncCallback = Callable[[Message, "Manager"], Awaitable[Any] | Any]
@@ -328,19 +338,46 @@ class Manager(ManagerBase[AsyncCallback]):
             raise
         return self._result(pending, request, time.monotonic() - started, events_timeout)
 
-    async def events(
+    async def send(self, request: Request, action_id: str | None = None, **kwargs: Any) -> Response:
+        """:meth:`send_action` for typed code, as the threaded ``send``: the response, or
+        :class:`~pystrix.ami.errors.ManagerTimeoutError` where :meth:`send_action` would
+        return ``None``."""
+        response = await self.send_action(request, action_id, **kwargs)
+        if response is None:
+            raise self._no_response(request)
+        return response
+
+    async def originate(self, request: Request, timeout: float | None = None) -> OriginateResult:
+        """Originate a call and wait for its ``OriginateResponse``, as the threaded
+        ``originate`` does: same request, same result, same errors.
+
+        The event is picked up by the dispatcher task, so do not await this from a
+        callback (the dispatcher would wait for itself until ``timeout``).
+        """
+        sent, wait = self._originate_request(request, timeout)
+        waiting: asyncio.Queue[Any] = asyncio.Queue()
+        with self._awaiting_originate(waiting) as action_id:
+            response = self._originate_queued(await self.send(sent, action_id))
+            try:
+                outcome = await asyncio.wait_for(waiting.get(), wait)
+            except asyncio.TimeoutError:
+                raise self._originate_timeout(action_id, wait) from None
+        return self._originate_result(outcome, response)
+
+    def events(
         self, qualifier: Qualifier = "", *, max_queued: int = 10_000
     ) -> AsyncIterator[Message]:
-        """Iterate over events matching ``qualifier`` (every event by default).
+        """Iterate (``async for``) over events matching ``qualifier`` (every event by
+        default); events are collected from this call on, so none sent after it is missed
+        however late the loop starts.
 
         The iteration ends when the Manager is closed or the connection is lost.  At most
         ``max_queued`` events wait for the loop body; past that the newest are dropped and
         counted in :attr:`events_dropped`.
         """
         waiting: asyncio.Queue[Any] = asyncio.Queue()
-        with self._iterating(qualifier, waiting, max_queued):
-            while (item := await waiting.get()) is not END:
-                yield item
+        stop = self._listen(qualifier, waiting, max_queued)
+        return self._tied(_drain(waiting, stop), stop)
 
     # -- reading and dispatching ---------------------------------------------------------
 
@@ -418,3 +455,13 @@ class Manager(ManagerBase[AsyncCallback]):
     def _set_disconnected(self) -> None:
         if self._disconnected is not None:
             self._disconnected.set()
+
+
+async def _drain(waiting: asyncio.Queue[Any], stop: Callable[[], None]) -> AsyncIterator[Message]:
+    """The items of ``waiting`` until :data:`END`; then (or when the loop stops early)
+    the iterator's callback is unregistered."""
+    try:
+        while (item := await waiting.get()) is not END:
+            yield item
+    finally:
+        stop()

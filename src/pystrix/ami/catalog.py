@@ -101,15 +101,39 @@ def describe(name: str) -> str:
 
     For an action: each constructor parameter with the header it sets and whether it is
     required, and for a list action the events of its list.  For an event: the headers its
-    class converts.
+    class converts.  ``name`` may also be the class name of another form of an action,
+    such as pystrix 1.x's ``Originate_Application`` and ``Originate_Context`` (forms of
+    ``Originate``, whose catalogued class is :class:`~pystrix.ami.core.Originate`).
     """
     action = action_class_for(name)
     if action is not None:
         return _describe_action(action)
+    form = _action_form(name)
+    if form is not None:
+        return _describe_action(form)
     event = event_class(name)
     if event is not None:
         return _describe_event(event)
     raise KeyError(f"no action or event named {name!r}")
+
+
+def _action_form(name: str) -> type[Action] | None:
+    """The public action class of an action module named ``name`` (any case) that is not
+    its action's catalogued class, or ``None``: the registry knows actions by their
+    ``Action`` name, so these forms are found by class name."""
+    lowered = name.lower()
+    for module in ACTION_MODULES:
+        for attribute, value in vars(module).items():
+            if (
+                attribute.lower() == lowered
+                and not attribute.startswith("_")
+                and isinstance(value, type)
+                and issubclass(value, Action)
+                and value.__module__ == module.__name__  # defined there, not imported
+                and not value.catalogued
+            ):
+                return value
+    return None
 
 
 def _summary(cls: type) -> str:
@@ -119,6 +143,10 @@ def _summary(cls: type) -> str:
 
 def _describe_action(cls: type[Action]) -> str:
     lines = [f"{cls.action_name}: {cls.__module__}.{cls.__qualname__}", f"  {_summary(cls)}"]
+    catalogued = action_class_for(cls.action_name)
+    if not cls.catalogued and catalogued is not None and catalogued is not cls:
+        where = f"{catalogued.__module__}.{catalogued.__qualname__}"
+        lines.append(f"  another form of {cls.action_name} (the catalogued class is {where})")
     if cls.header_fields:
         width = max(len(field.name) for field in cls.header_fields)
         for field in cls.header_fields:

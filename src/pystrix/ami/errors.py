@@ -14,6 +14,7 @@ __all__ = [
     "ManagerAuthError",
     "ManagerError",
     "ManagerSocketError",
+    "ManagerTimeoutError",
     "MessageTooLargeError",
     "RemoteProtocolError",
 ]
@@ -33,6 +34,25 @@ class ManagerAuthError(ManagerError):
     Asterisk closes the connection right after refusing a login.  (Also importable from
     :mod:`pystrix.ami.core`, where pystrix 1.x had it: the same class.)
     """
+
+
+class ManagerTimeoutError(ManagerError, TimeoutError):
+    """No answer came in time: ``Manager.send`` got no response within the request's
+    ``timeout``, or ``Manager.originate`` no ``OriginateResponse`` within its own.
+
+    A :class:`ManagerError` (the request was not carried out) and a :class:`TimeoutError`,
+    so ``except TimeoutError`` catches it along with the event loop's own timeouts.  The
+    connection is still usable: a late answer goes to the ``None`` callbacks (a response)
+    or to the event callbacks (an event).  ``action`` names the action and ``timeout`` is
+    the wait, in seconds, that ran out.
+    """
+
+    def __init__(self, message: str, *, action: str = "", timeout: float | None = None) -> None:
+        # One argument only: OSError, a base of TimeoutError, reads two or more as
+        # (errno, strerror, ...).
+        super().__init__(message)
+        self.action = action
+        self.timeout = timeout
 
 
 class ManagerSocketError(Error):

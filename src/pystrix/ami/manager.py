@@ -26,7 +26,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Any
 
@@ -37,6 +36,7 @@ from ._frontend import (
     BoundedBatches,
     Link,
     ManagerBase,
+    OriginateResult,
     Qualifier,
     Steps,
     banner_info,
@@ -48,7 +48,7 @@ from .message import Message
 from .protocol import ClientProtocol, ConnectionState, PendingAction
 from .request import Request, Response
 
-__all__ = ["AsteriskInfo", "Callback", "Manager", "banner_info"]
+__all__ = ["AsteriskInfo", "Callback", "Manager", "OriginateResult", "banner_info"]
 
 #: A callback: ``function(event, manager)``.
 Callback = Callable[[Message, "Manager"], Any]
@@ -337,6 +337,50 @@ class Manager(ManagerBase[Callback]):
                 events_timeout = not give_up(connection.protocol, pending, keep_response=True)
         return self._result(pending, request, time.monotonic() - started, events_timeout)
 
+    def send(self, request: Request, action_id: str | None = None, **kwargs: Any) -> Response:
+        """:meth:`send_action` for typed code: the response, or an exception, never ``None``.
+
+        Raises :class:`~pystrix.ami.errors.ManagerTimeoutError` (a ``ManagerError`` and a
+        ``TimeoutError``) where :meth:`send_action` would return ``None``: no response
+        within ``request.timeout`` seconds (a late one goes to the ``None`` callbacks).
+        Everything else is :meth:`send_action`'s; an ``Error`` response is returned, not
+        raised (check ``success``), as not every action's ``Error`` is a failure.
+        """
+        response = self.send_action(request, action_id, **kwargs)
+        if response is None:
+            raise self._no_response(request)
+        return response
+
+    def originate(self, request: Request, timeout: float | None = None) -> OriginateResult:
+        """Originate a call and wait for its outcome: the ``OriginateResponse`` event.
+
+        ``request`` is an Originate (:class:`~pystrix.ami.core.Originate`,
+        ``Originate_Application`` or ``Originate_Context``); it is sent as a copy with
+        ``Async: true`` and an ActionID chosen here, and the ``OriginateResponse`` carrying
+        that ActionID is awaited for ``timeout`` seconds (by default the request's
+        ``Timeout`` header, 30 s if absent, plus 5 s).  Listening starts before the
+        action is sent, so the event cannot be missed, whenever it comes.  Returns an
+        :class:`~pystrix.ami._frontend.OriginateResult` whether the call was answered or
+        not (``success``, ``reason``, ``event``).
+
+        Raises :class:`~pystrix.ami.errors.ManagerError` if Asterisk refuses the action
+        (no ``Channel``, a bad ``Priority``, no permission; a channel that cannot be
+        dialled is an unsuccessful result instead), ``ManagerTimeoutError`` if the
+        response or the event does not come in time, ``ManagerSocketError`` if the
+        connection ends first, and ``ValueError`` for a request that is not an Originate.
+        The event reaches callbacks (and :meth:`events` loops) as usual; it is picked up
+        on the dispatcher thread, so do not call this from a callback.
+        """
+        sent, wait = self._originate_request(request, timeout)
+        waiting: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        with self._awaiting_originate(waiting) as action_id:
+            response = self._originate_queued(self.send(sent, action_id))
+            try:
+                outcome = waiting.get(timeout=wait)
+            except queue.Empty:
+                raise self._originate_timeout(action_id, wait) from None
+        return self._originate_result(outcome, response)
+
     def events(self, qualifier: Qualifier = "", *, max_queued: int = 10_000) -> Iterator[Message]:
         """Iterate over events matching ``qualifier`` (every event by default), blocking
         for the next one; events are collected from this call on, so none sent after it
@@ -347,9 +391,8 @@ class Manager(ManagerBase[Callback]):
         counted in :attr:`events_dropped`.
         """
         waiting: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        listening = self._iterating(qualifier, waiting, max_queued)
-        listening.__enter__()
-        return _drain(waiting, listening)
+        stop = self._listen(qualifier, waiting, max_queued)
+        return self._tied(_drain(waiting, stop), stop)
 
     # -- reading and dispatching ---------------------------------------------------------
 
@@ -477,16 +520,14 @@ def _wait(
     return True
 
 
-def _drain(
-    waiting: queue.SimpleQueue[Any], listening: AbstractContextManager[None]
-) -> Iterator[Message]:
+def _drain(waiting: queue.SimpleQueue[Any], stop: Callable[[], None]) -> Iterator[Message]:
     """The items of ``waiting`` until :data:`END`; then (or when the loop stops early)
     the iterator's callback is unregistered."""
     try:
         while (item := waiting.get()) is not END:
             yield item
     finally:
-        listening.__exit__(None, None, None)
+        stop()
 
 
 def _set_send_timeout(sock: socket.socket, seconds: float) -> None:
