@@ -10,6 +10,8 @@ import argparse
 import asyncio
 import importlib
 import inspect
+import itertools
+import logging
 import os
 import signal
 import sys
@@ -19,26 +21,47 @@ from types import FrameType
 from typing import Any
 
 from . import aio, core
-from .errors import AGIException
+from .errors import AGIException, AGIHangup
 from .fastagi import FastAGI, FastAGIServer
 
 __all__ = ["add_fastagi_parser", "fastagi_demo", "load_handler", "run_fastagi"]
 
 
-def add_fastagi_parser(commands: Any) -> None:
-    """Add the ``fastagi`` subcommand to an argparse subparsers object."""
+def add_fastagi_parser(commands: Any, **options: Any) -> None:
+    """Add the ``fastagi`` subcommand to an argparse subparsers object; ``options`` (an
+    ``epilog``, a ``formatter_class``) go to its ``add_parser``."""
     parser = commands.add_parser(
-        "fastagi", help="serve a FastAGI handler function (module:function) until SIGINT/SIGTERM"
+        "fastagi",
+        help="serve a FastAGI handler function (module:function) until SIGINT/SIGTERM",
+        description="Serve FastAGI calls with one handler function until SIGINT or SIGTERM "
+        "(which end it with status 0). A plain function runs on the threaded server, a "
+        "coroutine function on the asyncio one. It prints its address on stdout and logs "
+        "one line per call on stderr (with --debug, every AGI line too).",
+        **options,
     )
     parser.add_argument(
         "handler",
         metavar="module:function",
         help="called as function(agi, args, kwargs, match, path) for every call; "
-        "a coroutine function runs on the asyncio server",
+        "a coroutine function runs on the asyncio server; the current directory is importable",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=4573, help="port (default 4573; 0: any)")
-    parser.add_argument("--debug", action="store_true", help="log every AGI line")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    parser.add_argument(
+        "--port", type=_port, default=4573, help="port (default 4573; 0: any free port)"
+    )
+    parser.add_argument("--debug", action="store_true", help="log every AGI line received and sent")
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0 to 65535, not {value}")
+    return value
 
 
 def load_handler(spec: str) -> Callable[..., Any]:
@@ -56,28 +79,104 @@ def load_handler(spec: str) -> Callable[..., Any]:
     return target  # type: ignore[no-any-return]
 
 
+#: Exit statuses, as :mod:`pystrix.cli` documents them.
+_EXIT_OK = 0
+_EXIT_USAGE = 2
+_EXIT_CONNECTION = 3
+
+
 def run_fastagi(args: argparse.Namespace) -> int:
-    """``pystrix fastagi``: serve the handler until SIGINT or SIGTERM; returns 0."""
+    """``pystrix fastagi``: serve the handler until SIGINT or SIGTERM; returns 0 then, 2 if
+    the handler cannot be loaded, 3 if the address cannot be listened on."""
     try:
         handler = load_handler(args.handler)
-    except (ImportError, AttributeError, ValueError) as exc:
+    except Exception as exc:  # whatever importing the user's module raised
         print(f"pystrix: cannot load {args.handler}: {exc}", file=sys.stderr)
-        return 2
+        return _EXIT_USAGE
+    stopped_by: list[str] = []
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
+        stopped_by.append(signal.Signals(signum).name)
         stop.set()
 
+    log = logging.getLogger("pystrix")
+    stream = logging.StreamHandler(sys.stderr)
+    stream.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    level = log.level
+    log.addHandler(stream)
+    log.setLevel(logging.DEBUG if args.debug else logging.INFO)
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         if inspect.iscoroutinefunction(handler):
-            asyncio.run(_serve_async(args, handler, stop))
+            asyncio.run(_serve_async(args, _logged_async(handler), stop))
         else:
-            _serve_threaded(args, handler, stop)
+            _serve_threaded(args, _logged(handler), stop)
+    except OSError as exc:
+        where = f"{args.host}:{args.port}"
+        print(
+            f"pystrix: cannot listen on {where}: {os.strerror(exc.errno) if exc.errno else exc}",
+            file=sys.stderr,
+        )
+        return _EXIT_CONNECTION
     finally:
         for signum, old in previous.items():
             signal.signal(signum, old)
-    return 0
+        log.removeHandler(stream)
+        log.setLevel(level)
+    reason = stopped_by[0] if stopped_by else "a signal"
+    print(f"pystrix: FastAGI server stopped by {reason}", file=sys.stderr, flush=True)
+    return _EXIT_OK
+
+
+_call_log = logging.getLogger("pystrix.agi.cli")
+_numbers = itertools.count(1)
+
+
+def _outcome(exc: BaseException | None) -> str:
+    if exc is None:
+        return "done"
+    if isinstance(exc, AGIHangup):
+        return f"hung up ({exc})"
+    return f"failed: {type(exc).__name__}: {exc}"
+
+
+def _describe(number: int, agi: Any, path: str, args: tuple[str, ...]) -> str:
+    channel = agi.environment.channel
+    return f"call {number}: channel {channel!r}, script {path!r}, args {list(args)}"
+
+
+def _logged(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """``handler``, logging one line when each call ends (exceptions go on to the server,
+    which logs a failure's traceback)."""
+
+    def call(agi: Any, args: tuple[str, ...], kwargs: Any, match: Any, path: str) -> Any:
+        number = next(_numbers)
+        try:
+            result = handler(agi, args, kwargs, match, path)
+        except BaseException as exc:
+            _call_log.info("%s: %s", _describe(number, agi, path, args), _outcome(exc))
+            raise
+        _call_log.info("%s: %s", _describe(number, agi, path, args), _outcome(None))
+        return result
+
+    return call
+
+
+def _logged_async(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """:func:`_logged` for a coroutine function."""
+
+    async def call(agi: Any, args: tuple[str, ...], kwargs: Any, match: Any, path: str) -> Any:
+        number = next(_numbers)
+        try:
+            result = await handler(agi, args, kwargs, match, path)
+        except BaseException as exc:
+            _call_log.info("%s: %s", _describe(number, agi, path, args), _outcome(exc))
+            raise
+        _call_log.info("%s: %s", _describe(number, agi, path, args), _outcome(None))
+        return result
+
+    return call
 
 
 def _announce(kind: str, host: str, port: int) -> None:

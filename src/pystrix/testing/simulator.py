@@ -17,7 +17,6 @@ SIGTERM.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import datetime
 import hashlib
@@ -1133,57 +1132,109 @@ def simulator(host: str = "127.0.0.1", port: int = 0, **options: Any) -> Iterato
         yield running.address
 
 
-def serve(host: str, port: int, *, username: str, secret: str, **options: Any) -> int:
+def serve(
+    host: str,
+    port: int,
+    *,
+    username: str,
+    secret: str,
+    verbose: bool = False,
+    **options: Any,
+) -> int:
     """Run a simulator until SIGINT or SIGTERM (or ``core stop now``); returns 0.
 
-    ``username``/``secret`` is an account with every permission (the recorded ``reader``
-    account stays available unless ``users`` is given).  The listening address is printed
-    on standard output, so a caller that asked for port 0 can learn the port.
+    This is ``pystrix sim`` (and ``python -m pystrix.testing``).  ``username``/``secret``
+    is an account with every permission (the recorded ``reader`` account stays available
+    unless ``users`` is given); ``options`` go to :class:`AsteriskSimulator`.  On standard
+    output it prints ``pystrix simulator listening on HOST:PORT`` first (so a caller that
+    asked for port 0 learns the port), then the account and the ``pystrix action``
+    command that reaches it; with ``verbose``, a line for each session opened and closed
+    and for each action answered (never a secret).  When it stops it says why in one
+    line on standard error.  Raises :class:`OSError` if the address cannot be bound.
     """
+    from ..cli import client_command
+
     if "users" not in options:
         extra = [user for user in DEFAULT_USERS if user.username not in (username, "admin")]
         options["users"] = [SimulatedUser(username, secret, "all", "all"), *extra]
     stop_requested = threading.Event()
+    stopped_by: list[str] = []
+    output = threading.Lock()
+
+    def say(text: str) -> None:
+        with output:
+            print(text, flush=True)
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
+        stopped_by.append(signal.Signals(signum).name)
         stop_requested.set()
 
     previous: dict[int, Any] = {}
     in_main = threading.current_thread() is threading.main_thread()
     sim = AsteriskSimulator(host, port, **options)
     sim._stop_listeners.append(stop_requested.set)
+    if verbose:
+        serve_session, dispatch = sim._serve_session, sim._dispatch
+        numbers: dict[int, int] = {}
+        opened = [0]
+
+        def traced_session(session: _Session) -> None:
+            with output:
+                opened[0] += 1
+                numbers[id(session)] = number = opened[0]
+            peer = session.remote.rsplit("/", 2)
+            say(f"session {number}: opened from {peer[-2]}:{peer[-1]}")
+            try:
+                serve_session(session)
+            finally:
+                say(f"session {number}: closed")
+                with output:
+                    numbers.pop(id(session), None)
+
+        def traced_dispatch(
+            session: _Session, message: Message
+        ) -> tuple[_Reply, Callable[[], None] | None]:
+            reply, after = dispatch(session, message)
+            if message.header_pairs():
+                action = message.get("Action") or "(no action)"
+                if action.lower() == "login":
+                    action += f" as {message.get('Username') or ''!r}"
+                head = reply.data.split(b"\r\n\r\n", 1)[0].decode("utf-8", "replace")
+                fields = dict(line.partition(": ")[::2] for line in head.split("\r\n"))
+                outcome = fields.get("Response") or "no response"
+                if fields.get("Message"):
+                    outcome += f" ({fields['Message']})"
+                say(f"session {numbers.get(id(session), 0)}: {action} -> {outcome}")
+            return reply, after
+
+        sim._serve_session = traced_session  # type: ignore[method-assign]
+        sim._dispatch = traced_dispatch  # type: ignore[method-assign]
     if in_main:
         for wanted in (signal.SIGINT, signal.SIGTERM):
             previous[wanted] = signal.signal(wanted, on_signal)
     try:
         sim.start()
-        print(f"pystrix simulator listening on {sim.host}:{sim.port}", flush=True)
+        # One write: no session's line can come between these.
+        say(
+            f"pystrix simulator listening on {sim.host}:{sim.port}\n"
+            f"account: username {username}, secret {secret} (every permission)\n"
+            f"try: {client_command(sim.host, sim.port, username, secret)}"
+        )
         stop_requested.wait()
     finally:
         sim.stop()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+    reason = stopped_by[0] if stopped_by else "core stop now"
+    print(f"pystrix: simulator stopped by {reason}", file=sys.stderr, flush=True)
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m pystrix.testing.simulator``: run :func:`serve` with options."""
-    parser = argparse.ArgumentParser(description="Run the pystrix Asterisk AMI simulator")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=5038)
-    parser.add_argument("--username", default="admin")
-    parser.add_argument("--secret", default="wordpass")
-    parser.add_argument("--time-scale", type=float, default=1.0)
-    parser.add_argument("--auth-failure-delay", type=float, default=1.0)
-    args = parser.parse_args(argv)
-    return serve(
-        args.host,
-        args.port,
-        username=args.username,
-        secret=args.secret,
-        time_scale=args.time_scale,
-        auth_failure_delay=args.auth_failure_delay,
-    )
+    """``python -m pystrix.testing.simulator``: the same command as ``pystrix sim``."""
+    from ..cli import main as cli_main
+
+    return cli_main(["sim", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":
