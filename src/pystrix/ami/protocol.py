@@ -93,7 +93,7 @@ class MessageParser:
         self._scan_from = 0
         self._expect_banner = expect_banner
         self.max_message_size = max_message_size
-        #: Return events as their text (a ``str`` starting ``Event: ``, CRLF line endings)
+        #: Return events as their text (a ``str`` starting ``"Event: "``, CRLF line endings)
         #: instead of parsing them; :func:`build_event` parses one later.
         self.defer_events = defer_events
         #: True when everything the last :meth:`feed` returned is an event's text.
@@ -393,7 +393,7 @@ def _as_crlf(text: str) -> str:
 
 
 def event_name(text: str) -> str:
-    """The name of the event whose unparsed ``text`` (starting ``Event: ``) is given."""
+    """The name of the event whose unparsed ``text`` (starting ``"Event: "``) is given."""
     end = text.find("\r\n")
     return text[7:end] if end > 0 else text[7:]
 
