@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib
 import inspect
 import itertools
@@ -16,7 +17,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import Any
 
@@ -151,14 +152,8 @@ def _logged(handler: Callable[..., Any]) -> Callable[..., Any]:
     which logs a failure's traceback)."""
 
     def call(agi: Any, args: tuple[str, ...], kwargs: Any, match: Any, path: str) -> Any:
-        number = next(_numbers)
-        try:
-            result = handler(agi, args, kwargs, match, path)
-        except BaseException as exc:
-            _call_log.info("%s: %s", _describe(number, agi, path, args), _outcome(exc))
-            raise
-        _call_log.info("%s: %s", _describe(number, agi, path, args), _outcome(None))
-        return result
+        with _call_logged(agi, args, path):
+            return handler(agi, args, kwargs, match, path)
 
     return call
 
@@ -167,16 +162,22 @@ def _logged_async(handler: Callable[..., Any]) -> Callable[..., Any]:
     """:func:`_logged` for a coroutine function."""
 
     async def call(agi: Any, args: tuple[str, ...], kwargs: Any, match: Any, path: str) -> Any:
-        number = next(_numbers)
-        try:
-            result = await handler(agi, args, kwargs, match, path)
-        except BaseException as exc:
-            _call_log.info("%s: %s", _describe(number, agi, path, args), _outcome(exc))
-            raise
-        _call_log.info("%s: %s", _describe(number, agi, path, args), _outcome(None))
-        return result
+        with _call_logged(agi, args, path):
+            return await handler(agi, args, kwargs, match, path)
 
     return call
+
+
+@contextlib.contextmanager
+def _call_logged(agi: Any, args: tuple[str, ...], path: str) -> Iterator[None]:
+    """Log one line when the call made in the block ends, however it ends."""
+    number = next(_numbers)
+    try:
+        yield
+    except BaseException as exc:
+        _call_log.info("%s: %s", _describe(number, agi, path, args), _outcome(exc))
+        raise
+    _call_log.info("%s: %s", _describe(number, agi, path, args), _outcome(None))
 
 
 def _announce(kind: str, host: str, port: int) -> None:
