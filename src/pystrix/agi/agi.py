@@ -103,15 +103,38 @@ class _AGI(SessionState):
     ) -> None:
         rfile = rfile if rfile is not None else sys.stdin.buffer
         self._wfile: Writer = wfile if wfile is not None else sys.stdout.buffer
-        self._protocol = AGIProtocol(
-            max_line_length=max_line_length, trace=_logger if debug else None
-        )
         # read1 returns what has arrived (a reply and a HANGUP after it) in one call;
         # plain files without it are read a line at a time.
         read1: Callable[[int], bytes] | None = getattr(rfile, "read1", None)
-        self._read: Callable[[int], bytes] = read1 if read1 is not None else rfile.readline
-        self._read_size = 65536 if read1 is not None else max_line_length + 1
+        self._begin(
+            read1 if read1 is not None else rfile.readline,
+            65536 if read1 is not None else max_line_length + 1,
+            self._write_file,
+            debug,
+            max_line_length,
+        )
+
+    def _begin(
+        self,
+        read: Callable[[int], bytes],
+        read_size: int,
+        send: Callable[[bytes], object],
+        debug: bool,
+        max_line_length: int,
+    ) -> None:
+        """Start the session over ``read(read_size)`` and ``send(payload)``; read the
+        environment.  FastAGI's server passes a socket's own ``recv`` and ``sendall``."""
+        self._protocol = AGIProtocol(
+            max_line_length=max_line_length, trace=_logger if debug else None
+        )
+        self._read = read
+        self._read_size = read_size
+        self._send = send
         self._wait(self._protocol.next_environment)
+
+    def _write_file(self, payload: bytes) -> None:
+        self._wfile.write(payload)
+        self._wfile.flush()
 
     def execute(self, action: Action[_T]) -> _T:
         """Send ``action``, wait for its reply and return the action's typed result.
@@ -123,8 +146,7 @@ class _AGI(SessionState):
         self._test_hangup()
         payload = self._protocol.send(action)
         try:
-            self._wfile.write(payload)
-            self._wfile.flush()
+            self._send(payload)
         except (OSError, ValueError) as exc:
             raise write_failure(exc) from exc
         return action.interpret(self._wait(self._protocol.next_reply))

@@ -109,6 +109,138 @@ class FastAGI(SessionState):
         return f"<aio.FastAGI {describe_call(self._protocol.environment)}>"
 
 
+class _Connection(asyncio.Protocol):
+    """One call's connection as the server serves it: what arrives goes straight into
+    the session's core, and the session waits on a future that this wakes.
+
+    A StreamReader/StreamWriter pair per call cost more than the AGI work itself: its
+    buffer, a read coroutine per reply, ``drain()`` per command and the task the
+    streams' callback runs in.  Here a reply costs one future.
+    """
+
+    transport: asyncio.Transport  # from connection_made, before the session runs
+
+    def __init__(self, server: FastAGIServer) -> None:
+        self._server = server
+        self.session = _ServedFastAGI(
+            self,
+            debug=server.debug,
+            read_timeout=server.read_timeout,
+            max_line_length=server.max_line_length,
+        )
+        self.closed = False
+        self.reading_paused = False
+        self.waiter: asyncio.Future[None] | None = None
+        #: A future while writing is paused (the transport's buffer is over its limit).
+        self.writing_paused: asyncio.Future[None] | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self._server._start_call(self)
+
+    def data_received(self, data: bytes) -> None:
+        core = self.session._protocol
+        core.feed(data)
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        elif core.buffered > _READ_SIZE and not self.reading_paused:
+            # Nobody waits for it: stop reading until the session does (what a
+            # StreamReader's limit did), so that a peer cannot fill our memory.
+            self.reading_paused = True
+            self.transport.pause_reading()
+
+    def eof_received(self) -> bool:
+        self.session._protocol.feed(b"")
+        self._wake()
+        return False  # close: Asterisk is gone, nothing more will be read
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        if not self.session._protocol.eof:
+            self.session._protocol.feed(b"")
+        self._wake()
+        self.resume_writing()
+
+    def pause_writing(self) -> None:
+        if self.writing_paused is None:
+            self.writing_paused = asyncio.get_running_loop().create_future()
+
+    def resume_writing(self) -> None:
+        writable, self.writing_paused = self.writing_paused, None
+        if writable is not None and not writable.done():
+            writable.set_result(None)
+
+    def _wake(self) -> None:
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def drained(self) -> None:
+        """Wait until writing may go on (the transport's buffer is under its limit)."""
+        if self.writing_paused is not None:
+            await self.writing_paused
+        if self.closed:
+            raise ConnectionResetError("the connection is closed")
+
+
+class _ServedFastAGI(FastAGI):
+    """The server's session: over its :class:`_Connection` instead of streams."""
+
+    def __init__(
+        self,
+        connection: _Connection,
+        *,
+        debug: bool,
+        read_timeout: float | None,
+        max_line_length: int,
+    ) -> None:
+        self._connection = connection
+        self.read_timeout = read_timeout
+        self._protocol = AGIProtocol(
+            max_line_length=max_line_length, trace=_logger if debug else None
+        )
+        self._lock = asyncio.Lock()
+
+    async def execute(self, action: Action[_T]) -> _T:
+        # acquire/release rather than ``async with``: two coroutine frames less per
+        # command, and acquire() does not suspend when the lock is free.
+        lock = self._lock
+        await lock.acquire()
+        try:
+            payload = self._protocol.send(action)
+            connection = self._connection
+            try:
+                if connection.closed:
+                    raise ConnectionResetError("the connection is closed")
+                connection.transport.write(payload)
+                if connection.writing_paused is not None:
+                    await connection.drained()
+            except (OSError, RuntimeError) as exc:
+                raise write_failure(exc) from exc
+            reply = await self._wait(self._protocol.next_reply, self.read_timeout)
+        finally:
+            lock.release()
+        return action.interpret(reply)
+
+    async def _wait(self, next_item: Callable[[], _I | None], timeout: float | None) -> _I:
+        connection = self._connection
+        while (item := next_item()) is None:
+            if connection.reading_paused:
+                connection.reading_paused = False
+                connection.transport.resume_reading()
+            waiter = connection.waiter = asyncio.get_running_loop().create_future()
+            if timeout is None:
+                await waiter
+            else:
+                try:
+                    await asyncio.wait_for(waiter, timeout)
+                except asyncio.TimeoutError as exc:
+                    raise read_failure(exc) from exc
+        return item
+
+
 class FastAGIServer(ServerBase[AsyncScriptHandler]):
     """An asyncio FastAGI server (see the module docstring).
 
@@ -139,8 +271,8 @@ class FastAGIServer(ServerBase[AsyncScriptHandler]):
         """Start listening (idempotent); returns ``self``."""
         if self._server is None:
             self._stopped = asyncio.Event()
-            self._server = await asyncio.start_server(
-                self._serve_call, self.interface, self._requested_port, backlog=256
+            self._server = await asyncio.get_running_loop().create_server(
+                lambda: _Connection(self), self.interface, self._requested_port, backlog=256
             )
         return self
 
@@ -193,22 +325,20 @@ class FastAGIServer(ServerBase[AsyncScriptHandler]):
 
     # -- one call ------------------------------------------------------------------------
 
-    async def _serve_call(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self._calls.add(task)
+    def _start_call(self, connection: _Connection) -> None:
+        """A connection was accepted: serve it in a task of its own."""
+        task = asyncio.get_running_loop().create_task(self._serve_call(connection))
+        self._calls.add(task)
+        task.add_done_callback(self._calls.discard)
+
+    async def _serve_call(self, connection: _Connection) -> None:
+        agi = connection.session
+        transport = connection.transport
         try:
-            agi = FastAGI(
-                reader,
-                writer,
-                debug=self.debug,
-                read_timeout=self.read_timeout,
-                max_line_length=self.max_line_length,
-            )
             try:
                 environment = await agi.read_environment(self.environment_timeout)
             except AGIException as exc:
-                connection_dropped(_logger, writer.get_extra_info("peername"), exc)
+                connection_dropped(_logger, transport.get_extra_info("peername"), exc)
                 return
             call = self._handler_call(agi, environment, _logger)
             if call is None:
@@ -220,8 +350,4 @@ class FastAGIServer(ServerBase[AsyncScriptHandler]):
             except Exception as exc:
                 call_failed(environment, exc, _logger)
         finally:
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
-            if task is not None:
-                self._calls.discard(task)
+            transport.close()

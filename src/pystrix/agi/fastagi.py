@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import queue
 import re
 import socket
 import socketserver
@@ -97,29 +98,39 @@ class FastAGI(_AGI):
     ) -> None:
         super().__init__(debug, rfile=rfile, wfile=wfile, max_line_length=max_line_length)
 
+    @classmethod
+    def _on_socket(cls, connection: socket.socket, debug: bool, max_line_length: int) -> FastAGI:
+        """The server's session: over the socket itself rather than files made of it."""
+        agi = cls.__new__(cls)
+        agi._begin(connection.recv, 65536, connection.sendall, debug, max_line_length)
+        return agi
+
     def __repr__(self) -> str:
         return f"<FastAGI {self.environment.channel!r} {self.environment.script!r}>"
 
 
-class _AGIClientHandler(socketserver.StreamRequestHandler):
-    """Runs one call: reads the environment, finds the handler, calls it, closes."""
+class _AGIClientHandler(socketserver.BaseRequestHandler):
+    """Runs one call: reads the environment, finds the handler, calls it.
+
+    The session reads and writes the socket itself (``recv`` into the core, ``sendall``
+    of each command): no buffered file objects to build, flush and close per call.  The
+    server's :meth:`FastAGIServer.shutdown_request` closes the connection afterwards.
+    """
 
     server: FastAGIServer
-
-    def setup(self) -> None:
-        super().setup()
-        self.connection.settimeout(self.server.environment_timeout)
+    request: socket.socket
 
     def handle(self) -> None:
         server = self.server
+        connection = self.request
+        connection.settimeout(server.environment_timeout)
         try:
-            agi = FastAGI(
-                self.rfile, self.wfile, server.debug, max_line_length=server.max_line_length
-            )
+            agi = FastAGI._on_socket(connection, server.debug, server.max_line_length)
         except AGIException as exc:
             connection_dropped(_logger, self.client_address, exc)
             return
-        self.connection.settimeout(server.read_timeout)
+        if server.read_timeout != server.environment_timeout:
+            connection.settimeout(server.read_timeout)
         environment = agi.environment
         call = server._handler_call(agi, environment, _logger)
         if call is None:
@@ -128,16 +139,6 @@ class _AGIClientHandler(socketserver.StreamRequestHandler):
             call()
         except Exception as exc:
             call_failed(environment, exc, _logger)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        except OSError:
-            pass  # the peer is gone; nothing left to flush
-        finally:
-            with contextlib.suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
-            self.server._call_ended(self.connection)
 
 
 class FastAGIServer(ServerBase[ScriptHandler], socketserver.ThreadingMixIn, socketserver.TCPServer):
@@ -152,6 +153,8 @@ class FastAGIServer(ServerBase[ScriptHandler], socketserver.ThreadingMixIn, sock
     """
 
     allow_reuse_address = True
+    #: How long a call thread waits for another call before it ends.
+    idle_thread_seconds = 10.0
     # Asterisk opens one connection per call; a burst of calls must not be refused.
     request_queue_size = 256
 
@@ -181,6 +184,11 @@ class FastAGIServer(ServerBase[ScriptHandler], socketserver.ThreadingMixIn, sock
         self._calls: set[socket.socket] = set()
         self._calls_changed = threading.Condition()
         self._serving = threading.Event()
+        # Idle call threads, and the calls handed to them (see process_request).
+        self._pool_lock = threading.Lock()
+        self._pending: queue.SimpleQueue[tuple[Any, Any] | None] = queue.SimpleQueue()
+        self._idle_threads = 0
+        self._pool_closed = False
         super().__init__((interface, port), _AGIClientHandler)
 
     # -- serving -----------------------------------------------------------------------
@@ -221,15 +229,73 @@ class FastAGIServer(ServerBase[ScriptHandler], socketserver.ThreadingMixIn, sock
             _logger.warning("FastAGI shutdown: closed %d call(s) still running", len(stuck))
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        """Count the call before its thread starts, so that shutdown cannot miss it."""
+        """Count the call before a thread takes it, so that shutdown cannot miss it; hand
+        it to an idle call thread, or start one.
+
+        A thread that has served a call waits up to :attr:`idle_thread_seconds` for the
+        next one: starting a thread (its stack, the start handshake with this thread)
+        cost as much as serving a short call.  Without ``daemon_threads`` each call
+        gets a thread of its own, which :meth:`server_close` joins, as before.
+        """
         with self._calls_changed:
             self._calls.add(request)
-        super().process_request(request, client_address)
+        if not self.daemon_threads:
+            super().process_request(request, client_address)
+            return
+        with self._pool_lock:
+            if self._idle_threads:
+                # The queue and the count change together, under the lock: every call
+                # put here has a waiting thread reserved for it.
+                self._idle_threads -= 1
+                self._pending.put((request, client_address))
+                return
+        thread = threading.Thread(
+            target=self._call_thread, args=((request, client_address),), daemon=True
+        )
+        thread.start()
 
-    def _call_ended(self, connection: socket.socket) -> None:
-        with self._calls_changed:
-            self._calls.discard(connection)
-            self._calls_changed.notify_all()
+    def _call_thread(self, call: tuple[Any, Any] | None) -> None:
+        """Serve ``call``, then the calls handed over while idle, until none comes within
+        :attr:`idle_thread_seconds` or the server closes."""
+        pending = self._pending
+        while call is not None:
+            self.process_request_thread(*call)
+            with self._pool_lock:
+                if self._pool_closed:
+                    return
+                self._idle_threads += 1
+            try:
+                call = pending.get(timeout=self.idle_thread_seconds)
+            except queue.Empty:
+                with self._pool_lock:
+                    # A call may have been handed over just now, counting on this
+                    # thread: take it if it is still there, else leave.
+                    try:
+                        call = pending.get_nowait()
+                    except queue.Empty:
+                        self._idle_threads -= 1
+                        return
+
+    def server_close(self) -> None:
+        """Close the listening socket; idle call threads end (running calls go on)."""
+        with self._pool_lock:
+            self._pool_closed = True
+            idle, self._idle_threads = self._idle_threads, 0
+            for _ in range(idle):
+                self._pending.put(None)
+        super().server_close()
+
+    def shutdown_request(self, request: Any) -> None:
+        """Close a call's connection (after its handler, or a failure to start it) and
+        count the call as ended."""
+        try:
+            with contextlib.suppress(OSError):
+                request.shutdown(socket.SHUT_RDWR)
+            request.close()
+        finally:
+            with self._calls_changed:
+                self._calls.discard(request)
+                self._calls_changed.notify_all()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Log an error that escaped a call (the server keeps serving)."""

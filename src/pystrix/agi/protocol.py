@@ -23,6 +23,7 @@ all share it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import sys
@@ -78,8 +79,18 @@ _NEEDS_QUOTES = re.compile(r'[\s"\\]')
 _CODE_LINE = re.compile(r"(\d{3})([ -]?)(.*)")
 _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=")
 _KV_TAIL = re.compile(r'(?:\s+[A-Za-z_][A-Za-z0-9_]*=(?:"[^"]*"|\S*))*\s*')
+# The replies nearly every command gets: ``result=V``, then maybe ``(data)``, then maybe
+# ``endpos=N``, single-spaced, with no quote or parenthesis inside a value (anything else
+# takes _parse_200's loop, which reads these the same way).
+_COMMON_200 = re.compile(r'result=([^\s"()]*)(?: \(([^"()]*)\))?(?: endpos=([^\s"()]*))?')
 _USAGE_END = "520 End of proper usage."
 _HANGUP_LINES = (b"HANGUP\n", b"HANGUP\r\n")
+# The blank line that ends the environment block: only ASCII whitespace (what str.strip()
+# removes) between two line ends; _BLANK_FIRST: the buffer's first line is blank.  (One
+# pattern for both, with "^|", searched ten times slower than the block took to parse.)
+_BLOCK_END = re.compile(rb"\n[ \t\r\x0b\x0c\x1c-\x1f]*\n")
+_ENVIRONMENT_PAIR = re.compile(r"^([A-Za-z0-9_]+): ?(.*)$", re.MULTILINE)
+_BLANK_FIRST = re.compile(rb"[ \t\r\x0b\x0c\x1c-\x1f]*\n")
 _logger = logging.getLogger("pystrix.agi")
 
 
@@ -222,7 +233,40 @@ def _closing_paren(text: str, start: int) -> int:
     return first if first >= 0 else len(text)
 
 
+def _new_reply(
+    code: int,
+    result: str | None,
+    data: str | None,
+    fields: Mapping[str, str],
+    message: str,
+    lines: tuple[str, ...],
+) -> Reply:
+    """``Reply(code, result, data, fields, message, lines)``, built for the parsers.
+
+    A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``,
+    which was as much as parsing a common reply; this fills the instance's dictionary
+    in one step instead (the object is the same).
+    """
+    reply = object.__new__(Reply)
+    reply.__dict__.update(
+        code=code, result=result, data=data, fields=fields, message=message, lines=lines
+    )
+    return reply
+
+
 def _parse_200(text: str, lines: tuple[str, ...]) -> Reply:
+    common = _COMMON_200.fullmatch(text)
+    if common is not None:
+        # What the loop below makes of these lines, in one regular expression.
+        endpos = common.group(3)
+        return _new_reply(
+            200,
+            common.group(1),
+            common.group(2),
+            MappingProxyType({} if endpos is None else {"endpos": endpos}),
+            "",
+            lines,
+        )
     result: str | None = None
     data: str | None = None
     fields: dict[str, str] = {}
@@ -262,7 +306,7 @@ def _parse_200(text: str, lines: tuple[str, ...]) -> Reply:
             end += 1
         words.append(text[position:end])
         position = end
-    return Reply(200, result, data, MappingProxyType(fields), " ".join(words), lines)
+    return _new_reply(200, result, data, MappingProxyType(fields), " ".join(words), lines)
 
 
 def parse_reply(lines: Iterable[str]) -> Reply:
@@ -351,7 +395,8 @@ class Environment:
         """The script's query string, as :func:`urllib.parse.parse_qs` reads it by default:
         a name with a blank value (``b=`` in ``?a=1&b=``) is left out, as pystrix 1.x
         leaves it out of a handler's ``kwargs``."""
-        return parse_qs(self.script.partition("?")[2])
+        query = self.script.partition("?")[2]
+        return parse_qs(query) if query else {}  # every call asks; most have none
 
     @property
     def channel(self) -> str:
@@ -443,6 +488,11 @@ class AGIProtocol:
             self._eof = True
 
     @property
+    def buffered(self) -> int:
+        """Bytes received and not yet taken as events."""
+        return len(self._buffer)
+
+    @property
     def eof(self) -> bool:
         """True once :meth:`receive_eof` was called."""
         return self._eof
@@ -470,6 +520,10 @@ class AGIProtocol:
 
     def next_event(self) -> Event | None:
         """The next complete event, or ``None`` until more bytes arrive."""
+        if self._in_environment:
+            environment = self._environment_lines_at_once()
+            if environment is not None:
+                return environment
         while True:
             line = self._next_line()
             if line is None:
@@ -570,6 +624,84 @@ class AGIProtocol:
         if self._buffer.startswith(_HANGUP_LINES):
             self.hangup_received = True
 
+    def _environment_lines_at_once(self) -> Environment | None:
+        """Take the environment lines buffered in one pass, and the whole block at once
+        when its end has arrived.
+
+        The environment block is most of what a FastAGI call reads (a line per variable,
+        usually in one read); going through :meth:`_next_line` and :meth:`next_event`
+        for each line cost more than parsing it.  Each line gets what that path gives it
+        (the same length limit, CR stripping and :meth:`_environment_line`); what is left
+        (a partial line, the end of the stream) goes the usual way.
+        """
+        buffer = self._buffer
+        end = _BLOCK_END.search(buffer)
+        if end is not None and not _BLANK_FIRST.match(buffer):
+            environment = self._whole_block(buffer, end.start(), end.end())
+            if environment is not None:
+                return environment
+        last = buffer.rfind(b"\n")
+        if last < 0:
+            return None
+        limit = self.max_line_length
+        lines = self._environment_lines
+        max_lines = self.max_environment_lines
+        taken = 0
+        try:
+            for raw in buffer[:last].split(b"\n"):
+                taken += len(raw) + 1
+                if len(raw) > limit:
+                    raise AGIProtocolError(f"an AGI line exceeds {limit} bytes")
+                line = raw.decode("utf-8", "replace")
+                if line.endswith("\r"):
+                    line = line[:-1]
+                if line.strip() and len(lines) < max_lines:
+                    lines.append(line)  # _environment_line's common case, inline
+                    continue
+                environment = self._environment_line(line)
+                if environment is not None:
+                    return environment
+            return None
+        finally:
+            del buffer[:taken]
+            self._scan_from = 0
+
+    def _whole_block(self, buffer: bytearray, block_end: int, after: int) -> Environment | None:
+        """The environment from the ``block_end`` bytes before the blank line that ends
+        at ``after``, split and decoded in one go; ``None`` (nothing taken) when the block
+        needs the line-by-line path's checks: non-ASCII text (a line that only Unicode
+        whitespace fills is blank too), a line that may be too long or too many lines."""
+        if after > self.max_line_length:
+            return None
+        block = buffer[:block_end]
+        if not block.isascii():
+            return None
+        lines = block.decode("ascii").split("\n")
+        if len(lines) + len(self._environment_lines) > self.max_environment_lines:
+            return None
+        if b"\r" in block:
+            lines = [line[:-1] if line.endswith("\r") else line for line in lines]
+        elif not self._environment_lines:
+            # Every line "name: value" with a plain name, as Asterisk writes them: the
+            # pairs in one regular expression, which _finish_environment's loop would
+            # read the same way.
+            text = "\n".join(lines)
+            pairs = _ENVIRONMENT_PAIR.findall(text)
+            if len(pairs) == len(lines):
+                del buffer[:after]
+                self._scan_from = 0
+                numbered: dict[int, str] = {}
+                if "agi_arg_" in text:
+                    for key, value in pairs:
+                        if key.startswith("agi_arg_"):
+                            with contextlib.suppress(ValueError):
+                                numbered[int(key[8:])] = value
+                return self._environment_read(dict(pairs), numbered)
+        del buffer[:after]
+        self._scan_from = 0
+        self._environment_lines.extend(lines)
+        return self._finish_environment()
+
     def _environment_line(self, line: str) -> Environment | None:
         if not line.strip():
             if not self._environment_lines:
@@ -601,6 +733,9 @@ class AGIProtocol:
                     numbered[int(key[8:])] = value
                 except ValueError:
                     pass
+        return self._environment_read(variables, numbered)
+
+    def _environment_read(self, variables: dict[str, str], numbered: dict[int, str]) -> Environment:
         if not any(key.startswith("agi_") for key in variables):
             raise AGIEnvironmentError("the AGI environment holds no agi_* variable")
         self._in_environment = False
