@@ -6,7 +6,7 @@ imported the first time it is used, and so is each part of it, so that a short s
 pays only for what it uses.
 """
 
-from importlib import import_module as _import_module
+from ._lazy import lazy_attributes as _lazy_attributes
 
 # typing.TYPE_CHECKING without importing typing (type checkers know the name), so that
 # ``import pystrix`` alone stays almost free.
@@ -22,17 +22,7 @@ __all__ = ["VERSION", "__version__", "agi", "ami"]
 _SUBMODULES = frozenset({"agi", "ami"})
 
 
-def _lazy_attribute(name: str) -> object:
-    """Import ``pystrix.agi`` or ``pystrix.ami`` on first use (PEP 562)."""
-    if name in _SUBMODULES:
-        return _import_module(f"{__name__}.{name}")  # the import binds it here too
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def _lazy_dir() -> list[str]:
-    """Every public name of the package and its submodules, imported yet or not."""
-    public = {name for name in globals() if name.startswith("__") or not name.startswith("_")}
-    return sorted({*public, *__all__, *_SUBMODULES})
+_lazy_attribute, _lazy_dir = _lazy_attributes(globals(), {}, _SUBMODULES)
 
 
 if not TYPE_CHECKING:  # type checkers see the imports above, not a catch-all

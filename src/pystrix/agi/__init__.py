@@ -10,7 +10,7 @@ Every name here is imported when first used (``pystrix.agi.core.Answer``, ``from
 pystrix.agi import FastAGIServer``), so that importing one part does not import the rest.
 """
 
-from importlib import import_module as _import_module
+from .._lazy import lazy_attributes as _lazy_attributes
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, by the name type checkers know
 if TYPE_CHECKING:
@@ -111,22 +111,7 @@ _SUBMODULES = frozenset(
 )
 
 
-def _lazy_attribute(name: str) -> object:
-    """Import what ``pystrix.agi.<name>`` stands for, on first use (PEP 562)."""
-    module = _NAMES.get(name)
-    if module is not None:
-        value = getattr(_import_module(f"{__name__}.{module}"), name)
-        globals()[name] = value  # later reads find it directly
-        return value
-    if name in _SUBMODULES:
-        return _import_module(f"{__name__}.{name}")  # the import binds it here too
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def _lazy_dir() -> list[str]:
-    """Every public name of the package and its submodules, imported yet or not."""
-    public = {name for name in globals() if name.startswith("__") or not name.startswith("_")}
-    return sorted({*public, *__all__, *_SUBMODULES})
+_lazy_attribute, _lazy_dir = _lazy_attributes(globals(), _NAMES, _SUBMODULES)
 
 
 if not TYPE_CHECKING:  # type checkers see the imports above, not a catch-all

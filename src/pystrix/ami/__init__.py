@@ -11,7 +11,7 @@ import Manager``), so that a program that needs only part of the package (the pr
 core, say) does not pay for the whole catalog.
 """
 
-from importlib import import_module as _import_module
+from .._lazy import lazy_attributes as _lazy_attributes
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, by the name type checkers know
 if TYPE_CHECKING:
@@ -162,22 +162,7 @@ _SUBMODULES = frozenset(
 )
 
 
-def _lazy_attribute(name: str) -> object:
-    """Import what ``pystrix.ami.<name>`` stands for, on first use (PEP 562)."""
-    module = _NAMES.get(name)
-    if module is not None:
-        value = getattr(_import_module(f"{__name__}.{module}"), name)
-        globals()[name] = value  # later reads find it directly
-        return value
-    if name in _SUBMODULES:
-        return _import_module(f"{__name__}.{name}")  # the import binds it here too
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def _lazy_dir() -> list[str]:
-    """Every public name of the package and its submodules, imported yet or not."""
-    public = {name for name in globals() if name.startswith("__") or not name.startswith("_")}
-    return sorted({*public, *__all__, *_SUBMODULES})
+_lazy_attribute, _lazy_dir = _lazy_attributes(globals(), _NAMES, _SUBMODULES)
 
 
 if not TYPE_CHECKING:  # type checkers see the imports above, not a catch-all

@@ -16,6 +16,8 @@ import sys as _sys
 from importlib import import_module as _import_module
 from types import ModuleType as _ModuleType
 
+from .._lazy import lazy_attributes as _lazy_attributes
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, by the name type checkers know
 
 if TYPE_CHECKING:
@@ -46,21 +48,9 @@ _SUBMODULES = frozenset(
 )
 
 
-def _lazy_attribute(name: str) -> object:
-    """Import what ``pystrix.testing.<name>`` stands for, on first use (PEP 562)."""
-    if name in _NAMES:
-        value = getattr(_import_module(f"{__name__}.simulator"), name)
-        globals()[name] = value  # later reads find it directly
-        return value
-    if name in _SUBMODULES:
-        return _import_module(f"{__name__}.{name}")  # the import binds it here too
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def _lazy_dir() -> list[str]:
-    """Every public name of the package and its submodules, imported yet or not."""
-    public = {name for name in globals() if name.startswith("__") or not name.startswith("_")}
-    return sorted({*public, *__all__, *_SUBMODULES})
+_lazy_attribute, _lazy_dir = _lazy_attributes(
+    globals(), dict.fromkeys(_NAMES, "simulator"), _SUBMODULES
+)
 
 
 class _Package(_ModuleType):
