@@ -973,11 +973,16 @@ class ManagerBase(Generic[_F]):
             else:
                 self._logger.warning("AMI connection lost: %s", error)
         self._set_disconnected()
+        if notify and self._policy is not None:
+            # Started before the disconnect callbacks are queued, and under the lock that
+            # close() marks the Manager closed with: whoever hears of the loss and then
+            # closes finds the reconnect to stop, and none starts after close().
+            with self._state_lock:
+                if not self._closed and not self._is_running(self._reconnector):
+                    steps = self._reconnect_steps()
+                    self._reconnector = self._start("pystrix-ami-reconnect", steps)
         if (notify or self._iterators) and not self._closed:  # close() ends iterators itself
             self._queue_control(_Disconnected(error, notify))
-        reconnect = notify and self._policy is not None and not self._closed
-        if reconnect and not self._is_running(self._reconnector):
-            self._reconnector = self._start("pystrix-ami-reconnect", self._reconnect_steps())
 
     # -- policies over time --------------------------------------------------------------
 

@@ -265,7 +265,8 @@ class Manager(ManagerBase[AsyncCallback]):
         """
         if self._closed:
             return
-        self._closed = True
+        with self._state_lock:  # no reconnect starts after this (see _ended)
+            self._closed = True
         current = asyncio.current_task()
         for task in (self._monitor, self._reconnector):
             if task is not None and task is not current:

@@ -275,7 +275,8 @@ class Manager(ManagerBase[Callback]):
         """
         if self._closed:
             return
-        self._closed = True
+        with self._state_lock:  # no reconnect starts after this (see _ended)
+            self._closed = True
         self._stopping.set()
         self.disconnect()
         current = threading.current_thread()
