@@ -6,7 +6,8 @@ all callers press a key, and each server answers and hangs up.  The caller is on
 asyncio process holding every connection; each server runs in its own process.  While
 all calls are held the script reads the server's ``VmRSS``, ``VmSize`` and ``Threads``
 from ``/proc/<pid>/status``, and reports the growth per held call, the time from the
-first connection to the last call waiting, the time to finish them all once released,
+first connection to the last call waiting (or refused: closed before any command, past
+the server's ``max_calls``), the time to finish them all once released,
 and the failures (a call that did not see exactly its three commands and the server's
 close, or a handler that raised).  Both processes raise their soft limit on open files
 to the hard limit.
@@ -43,6 +44,7 @@ async def _caller(port: int, count: int, wait_seconds: float) -> None:
     JSON line at the end."""
     loop = asyncio.get_running_loop()
     waiting = 0
+    refused = 0  # closed by the server before any command: past its max_calls
     all_waiting = asyncio.Event()
     release = asyncio.Event()
     problems: dict[str, int] = {}
@@ -50,8 +52,12 @@ async def _caller(port: int, count: int, wait_seconds: float) -> None:
     def problem(what: str) -> None:
         problems[what] = problems.get(what, 0) + 1
 
+    def settled() -> None:
+        if waiting + refused == count:
+            all_waiting.set()
+
     async def call(number: int) -> None:
-        nonlocal waiting
+        nonlocal waiting, refused
         responder = ChannelResponder(SimulatedChannel.numbered(number, digits=["5"]))
         try:
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -64,13 +70,16 @@ async def _caller(port: int, count: int, wait_seconds: float) -> None:
             while True:
                 raw = await reader.readline()
                 if not raw:
+                    if not commands:
+                        refused += 1
+                        settled()
+                        return
                     break
                 line = raw.decode().rstrip("\r\n")
                 commands.append(line)
                 if line.startswith("WAIT FOR DIGIT"):
                     waiting += 1
-                    if waiting == count:
-                        all_waiting.set()
+                    settled()
                     await release.wait()
                 reply = responder.respond(line)
                 if reply is None:
@@ -91,7 +100,7 @@ async def _caller(port: int, count: int, wait_seconds: float) -> None:
     except asyncio.TimeoutError:
         pass
     held_after = time.perf_counter() - started
-    print(json.dumps({"waiting": waiting, "seconds": held_after}), flush=True)
+    print(json.dumps({"waiting": waiting, "refused": refused, "seconds": held_after}), flush=True)
     await loop.run_in_executor(None, sys.stdin.readline)
     released = time.perf_counter()
     release.set()
@@ -158,6 +167,7 @@ def hold(kind: str, count: int, wait_seconds: float) -> dict[str, Any]:
     return {
         "kind": kind,
         "waiting": waiting,
+        "refused": accepted["refused"],
         "accept_seconds": accepted["seconds"],
         "release_seconds": ended["seconds"],
         "rss_before_kib": _kib(before["VmRSS"]),
@@ -194,9 +204,9 @@ def main() -> None:
         "| server | calls waiting | s to accept all | s to finish after the digit "
         "| RSS MiB before → held → after | KiB RSS per held call | VmSize growth MiB "
         "| threads before → held → after | server CPU ms per call to hold "
-        "| listen queue overflows | failures |"
+        "| listen queue overflows | refused | failures |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         mib = [row[f"rss_{when}_kib"] / 1024 for when in ("before", "held", "after")]
         failures = row["caller_failures"] + max(row["server_failures"], 0)
@@ -206,7 +216,8 @@ def main() -> None:
             f"| {mib[0]:.1f} → {mib[1]:.1f} → {mib[2]:.1f} | {row['kib_per_call']:.1f} "
             f"| {row['vmsize_growth_kib'] / 1024:,.0f} "
             f"| {' → '.join(map(str, row['threads']))} "
-            f"| {row['cpu_ms_per_call_to_hold']:.2f} | {row['listen_overflows']} | {failures} |"
+            f"| {row['cpu_ms_per_call_to_hold']:.2f} | {row['listen_overflows']} "
+            f"| {row['refused']} | {failures} |"
         )
     for row in rows:
         if row["caller_problems"] or row["server_failures"]:

@@ -53,6 +53,31 @@ def add_fastagi_parser(commands: Any, **options: Any) -> None:
         "--port", type=_port, default=4573, help="port (default 4573; 0: any free port)"
     )
     parser.add_argument("--debug", action="store_true", help="log every AGI line received and sent")
+    parser.add_argument(
+        "--max-calls",
+        type=_call_limit,
+        default=-1,
+        metavar="N",
+        help="refuse new calls while N are running (default: 4000 on the threaded server, "
+        "no limit on the asyncio one; 0: no limit)",
+    )
+
+
+def _call_limit(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of calls: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"a number of calls is 0 or more, not {value}")
+    return value
+
+
+def _limit_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The server's ``max_calls`` keyword from ``--max-calls`` (none: its default)."""
+    if args.max_calls < 0:
+        return {}
+    return {"max_calls": args.max_calls or None}
 
 
 def _port(text: str) -> int:
@@ -185,7 +210,7 @@ def _announce(kind: str, host: str, port: int) -> None:
 
 
 def _serve_threaded(args: argparse.Namespace, handler: Any, stop: threading.Event) -> None:
-    server = FastAGIServer(args.host, args.port, debug=args.debug)
+    server = FastAGIServer(args.host, args.port, debug=args.debug, **_limit_options(args))
     server.register_script_handler(None, handler)
     thread = threading.Thread(target=server.serve_forever, args=(0.1,), daemon=True)
     thread.start()
@@ -199,7 +224,9 @@ def _serve_threaded(args: argparse.Namespace, handler: Any, stop: threading.Even
 
 
 async def _serve_async(args: argparse.Namespace, handler: Any, stop: threading.Event) -> None:
-    async with aio.FastAGIServer(args.host, args.port, debug=args.debug) as server:
+    async with aio.FastAGIServer(
+        args.host, args.port, debug=args.debug, **_limit_options(args)
+    ) as server:
         server.register_script_handler(None, handler)
         _announce("asyncio", args.host, server.port)
         await asyncio.to_thread(stop.wait)

@@ -133,13 +133,49 @@ class ServerBase(Generic[_H]):
         read_timeout: float | None,
         environment_timeout: float | None,
         max_line_length: int,
+        max_calls: int | None,
     ) -> None:
         """Called by the server's constructor: the arguments both servers take."""
+        if max_calls is not None and max_calls < 1:
+            raise ValueError(f"max_calls must be at least 1 (or None), not {max_calls}")
         self.debug = debug
         self.read_timeout = read_timeout
         self.environment_timeout = environment_timeout
         self.max_line_length = max_line_length
+        #: Calls served at once; a connection past it is refused (``None``: no limit).
+        self.max_calls = max_calls
+        self._refused_calls = 0
+        self._refusing = False
         self._script_handlers: ScriptHandlers[_H] = ScriptHandlers()
+
+    @property
+    def refused_calls(self) -> int:
+        """Connections closed unserved because :attr:`max_calls` calls were running, or
+        because the system would not start one more call thread."""
+        return self._refused_calls
+
+    def _admits(self, active: int) -> bool:
+        """Whether one more call fits beside ``active`` running ones."""
+        if self.max_calls is None or active < self.max_calls:
+            self._refusing = False
+            return True
+        return False
+
+    def _refuse(self, peer: object, logger: logging.Logger, reason: str) -> None:
+        """Count and log one connection closed unserved (the caller closes it).  Only the
+        accepting thread calls this.  A run of refusals logs one warning, then debug
+        lines until a call is admitted again: a flood of calls must not flood the log."""
+        self._refused_calls += 1
+        level = logging.DEBUG if self._refusing else logging.WARNING
+        self._refusing = True
+        logger.log(
+            level,
+            "FastAGI call from %s refused (%s; %d refused so far); Asterisk's dialplan "
+            "goes on after AGI()",
+            peer,
+            reason,
+            self._refused_calls,
+        )
 
     def register_script_handler(
         self, regex: str | re.Pattern[str] | None, handler: _H | None

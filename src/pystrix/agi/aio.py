@@ -245,7 +245,10 @@ class FastAGIServer(ServerBase[AsyncScriptHandler]):
     """An asyncio FastAGI server (see the module docstring).
 
     The arguments are the threaded server's (``daemon_threads`` aside):
-    ``read_timeout``, ``environment_timeout`` and ``max_line_length`` keep their meaning.
+    ``read_timeout``, ``environment_timeout``, ``max_line_length`` and ``max_calls``
+    keep their meaning, but ``max_calls`` has no limit by default: a held call costs a
+    task and 8 KiB, and 6,000 at once are served without trouble; the process's limit
+    on open files is the bound (``ulimit -n``).
     """
 
     def __init__(
@@ -257,10 +260,11 @@ class FastAGIServer(ServerBase[AsyncScriptHandler]):
         read_timeout: float | None = None,
         environment_timeout: float | None = 10.0,
         max_line_length: int = DEFAULT_MAX_LINE_LENGTH,
+        max_calls: int | None = None,
     ) -> None:
         self.interface = interface
         self._requested_port = port
-        self._keep_settings(debug, read_timeout, environment_timeout, max_line_length)
+        self._keep_settings(debug, read_timeout, environment_timeout, max_line_length, max_calls)
         self._server: asyncio.Server | None = None
         self._calls: set[asyncio.Task[Any]] = set()
         self._stopped: asyncio.Event | None = None
@@ -271,8 +275,10 @@ class FastAGIServer(ServerBase[AsyncScriptHandler]):
         """Start listening (idempotent); returns ``self``."""
         if self._server is None:
             self._stopped = asyncio.Event()
+            # A burst of calls must find room in the listen queue (the kernel caps the
+            # backlog at net.core.somaxconn).
             self._server = await asyncio.get_running_loop().create_server(
-                lambda: _Connection(self), self.interface, self._requested_port, backlog=256
+                lambda: _Connection(self), self.interface, self._requested_port, backlog=4096
             )
         return self
 
@@ -326,7 +332,15 @@ class FastAGIServer(ServerBase[AsyncScriptHandler]):
     # -- one call ------------------------------------------------------------------------
 
     def _start_call(self, connection: _Connection) -> None:
-        """A connection was accepted: serve it in a task of its own."""
+        """A connection was accepted: serve it in a task of its own, or refuse it past
+        :attr:`max_calls`."""
+        if not self._admits(len(self._calls)):
+            transport = connection.transport
+            self._refuse(
+                transport.get_extra_info("peername"), _logger, f"{self.max_calls} calls running"
+            )
+            transport.close()
+            return
         task = asyncio.get_running_loop().create_task(self._serve_call(connection))
         self._calls.add(task)
         task.add_done_callback(self._calls.discard)

@@ -147,16 +147,28 @@ class FastAGIServer(ServerBase[ScriptHandler], socketserver.ThreadingMixIn, sock
     ``daemon_threads``: call threads do not keep the process alive.  ``debug`` logs every
     line exchanged at DEBUG level.  Keyword-only extras: ``read_timeout`` (seconds to
     wait for each reply; ``None``, the default, waits as long as a prompt plays),
-    ``environment_timeout`` (seconds for the environment block, 10 by default) and
-    ``max_line_length``.  The port actually bound is ``server_address[1]`` (useful with
-    port 0).
+    ``environment_timeout`` (seconds for the environment block, 10 by default),
+    ``max_line_length`` and ``max_calls`` (see below).  The port actually bound is
+    ``server_address[1]`` (useful with port 0).
+
+    ``max_calls`` (4,000 by default; ``None`` for no limit) caps the calls served at
+    once.  Past it, and whenever the system will not start another thread, a new
+    connection is closed unserved: one warning per run of refusals, counted in
+    :attr:`refused_calls`, and Asterisk's dialplan goes on after ``AGI()``.  Why a
+    limit: every running call is a thread, and threads share one interpreter lock.  On
+    two cores 4,000 held calls (31 KiB of memory each) all answered within 1.8 s of
+    being released; at 6,000 that took 47 s, long enough for Asterisk to give up on
+    calls (``benchmarks/bench_fastagi_held.py``).  Past a few thousand calls at once,
+    use the asyncio server, or more processes.
     """
 
     allow_reuse_address = True
     #: How long a call thread waits for another call before it ends.
     idle_thread_seconds = 10.0
-    # Asterisk opens one connection per call; a burst of calls must not be refused.
-    request_queue_size = 256
+    # Asterisk opens one connection per call: a burst of calls must find room in the
+    # listen queue, or callers wait for SYN retransmissions.  The kernel caps it at
+    # net.core.somaxconn.
+    request_queue_size = 4096
 
     @staticmethod
     def get_somaxconn() -> int:
@@ -178,9 +190,10 @@ class FastAGIServer(ServerBase[ScriptHandler], socketserver.ThreadingMixIn, sock
         read_timeout: float | None = None,
         environment_timeout: float | None = 10.0,
         max_line_length: int = DEFAULT_MAX_LINE_LENGTH,
+        max_calls: int | None = 4000,
     ) -> None:
         self.daemon_threads = daemon_threads
-        self._keep_settings(debug, read_timeout, environment_timeout, max_line_length)
+        self._keep_settings(debug, read_timeout, environment_timeout, max_line_length, max_calls)
         self._calls: set[socket.socket] = set()
         self._calls_changed = threading.Condition()
         self._serving = threading.Event()
@@ -238,21 +251,31 @@ class FastAGIServer(ServerBase[ScriptHandler], socketserver.ThreadingMixIn, sock
         gets a thread of its own, which :meth:`server_close` joins, as before.
         """
         with self._calls_changed:
-            self._calls.add(request)
-        if not self.daemon_threads:
-            super().process_request(request, client_address)
+            admitted = self._admits(len(self._calls))
+            if admitted:
+                self._calls.add(request)
+        if not admitted:
+            self._refuse(client_address, _logger, f"{self.max_calls} calls running")
+            self.shutdown_request(request)
             return
-        with self._pool_lock:
-            if self._idle_threads:
-                # The queue and the count change together, under the lock: every call
-                # put here has a waiting thread reserved for it.
-                self._idle_threads -= 1
-                self._pending.put((request, client_address))
+        try:
+            if not self.daemon_threads:
+                super().process_request(request, client_address)
                 return
-        thread = threading.Thread(
-            target=self._call_thread, args=((request, client_address),), daemon=True
-        )
-        thread.start()
+            with self._pool_lock:
+                if self._idle_threads:
+                    # The queue and the count change together, under the lock: every
+                    # call put here has a waiting thread reserved for it.
+                    self._idle_threads -= 1
+                    self._pending.put((request, client_address))
+                    return
+            thread = threading.Thread(
+                target=self._call_thread, args=((request, client_address),), daemon=True
+            )
+            thread.start()
+        except RuntimeError as exc:  # "can't start new thread": out of threads or memory
+            self._refuse(client_address, _logger, f"no thread for it: {exc}")
+            self.shutdown_request(request)
 
     def _call_thread(self, call: tuple[Any, Any] | None) -> None:
         """Serve ``call``, then the calls handed over while idle, until none comes within
