@@ -226,19 +226,36 @@ class _ServedFastAGI(FastAGI):
 
     async def _wait(self, next_item: Callable[[], _I | None], timeout: float | None) -> _I:
         connection = self._connection
-        while (item := next_item()) is None:
+        core = self._protocol
+        # With nothing buffered (the usual case, just after a command is written) the
+        # core cannot have the item yet: wait before asking it.
+        item = next_item() if core._buffer or core._eof else None
+        while item is None:
             if connection.reading_paused:
                 connection.reading_paused = False
                 connection.transport.resume_reading()
-            waiter = connection.waiter = asyncio.get_running_loop().create_future()
+            loop = asyncio.get_running_loop()
+            waiter = connection.waiter = loop.create_future()
             if timeout is None:
                 await waiter
             else:
+                # A timer on the waiter rather than wait_for(): no extra coroutine and
+                # future per wait.
+                expiry = loop.call_later(timeout, _expire, waiter)
                 try:
-                    await asyncio.wait_for(waiter, timeout)
+                    await waiter
                 except asyncio.TimeoutError as exc:
                     raise read_failure(exc) from exc
+                finally:
+                    expiry.cancel()
+            item = next_item()
         return item
+
+
+def _expire(waiter: asyncio.Future[None]) -> None:
+    """A read's time is up: end its wait with a timeout."""
+    if not waiter.done():
+        waiter.set_exception(asyncio.TimeoutError())
 
 
 class FastAGIServer(ServerBase[AsyncScriptHandler]):
