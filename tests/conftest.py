@@ -8,6 +8,7 @@ import pytest
 
 from managers import FLAVORS, dispose_all
 from pystrix.testing import AsteriskSimulator
+from redis_servers import RedisServer, running_redis
 
 
 @pytest.fixture(autouse=True)
@@ -29,3 +30,10 @@ def flavor(request: pytest.FixtureRequest) -> str:
     """Each front-end in turn, ``"threaded"`` and ``"asyncio"``: the Manager (see
     :func:`managers.make`) or the FastAGI server (``agi_servers.running_server``)."""
     return str(request.param)
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A real ``redis-server`` on a free loopback port, for this test only."""
+    with running_redis() as server:
+        yield server
