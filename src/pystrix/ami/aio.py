@@ -26,6 +26,7 @@ import inspect
 import socket
 import ssl
 import time
+import weakref
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
@@ -55,6 +56,21 @@ AsyncCallback = Callable[[Message, "Manager"], Awaitable[Any] | Any]
 _READ_SIZE = 256 * 1024
 _BANNER = ConnectionState.BANNER
 _FAILED = ConnectionState.FAILED
+
+# One read buffer per event loop, shared by its connections: a transport fills it and
+# hands it to buffer_updated() at once, on the loop's thread, and the core copies what
+# it keeps, so connections never hold it across reads.  One per connection cost 256 KiB
+# each, most of an idle connection's memory in a fleet of hundreds.
+_read_buffers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, memoryview] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _read_buffer(loop: asyncio.AbstractEventLoop) -> memoryview:
+    buffer = _read_buffers.get(loop)
+    if buffer is None:
+        buffer = _read_buffers[loop] = memoryview(bytearray(_READ_SIZE))
+    return buffer
 
 
 class _Deadlines:
@@ -103,9 +119,10 @@ class _Deadlines:
 class _Connection(Link, asyncio.BufferedProtocol):
     """One connection: the transport, the core, and the glue between them.
 
-    A buffered protocol: the transport reads into one buffer kept for the connection's
-    life, where a plain protocol gets a fresh 256 KiB bytes object (an mmap, an mremap and
-    a munmap in the C library) for every read.
+    A buffered protocol: the transport reads into one buffer kept for the loop's life
+    (shared by its connections, see :func:`_read_buffer`), where a plain protocol gets a
+    fresh 256 KiB bytes object (an mmap, an mremap and a munmap in the C library) for
+    every read.
     """
 
     def __init__(self, manager: Manager, address: str, max_message_size: int) -> None:
@@ -119,7 +136,7 @@ class _Connection(Link, asyncio.BufferedProtocol):
         self.deadlines = _Deadlines(self.loop)
         self.banner: asyncio.Future[None] = self.loop.create_future()
         self._awaiting_banner = True
-        self._buffer = memoryview(bytearray(_READ_SIZE))
+        self._buffer = _read_buffer(self.loop)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -241,6 +258,13 @@ class Manager(ManagerBase[AsyncCallback]):
             if isinstance(exc, asyncio.TimeoutError):
                 raise ManagerSocketError(f"no AMI banner from {address} in {timeout} s") from exc
             raise ManagerSocketError(f"cannot connect to {address}: {exc}") from exc
+        except asyncio.CancelledError:
+            # Cancelled mid-connect (a fleet closing, say): the socket may be open
+            # already, and nothing else holds it.
+            if connection.transport is not None:
+                connection.alive = False
+                connection.transport.abort()
+            raise
         if self._debug:
             self._logger.debug("connected to %s: %s", address, connection.protocol.banner)
         if connection.alive:
