@@ -15,7 +15,7 @@ import textwrap
 
 import pytest
 
-PACKAGES = ("pystrix", "pystrix.ami", "pystrix.agi", "pystrix.testing")
+PACKAGES = ("pystrix", "pystrix.ami", "pystrix.agi", "pystrix.testing", "pystrix.fleet")
 CATALOG_MODULES = (
     "pystrix.ami.catalog",
     "pystrix.ami.core",
@@ -159,9 +159,9 @@ def test_unknown_attributes_still_raise_attribute_error() -> None:
     found = _run(
         """
         import json
-        import pystrix, pystrix.agi, pystrix.ami, pystrix.testing
+        import pystrix, pystrix.agi, pystrix.ami, pystrix.testing, pystrix.fleet
         raised = []
-        for module in (pystrix, pystrix.ami, pystrix.agi, pystrix.testing):
+        for module in (pystrix, pystrix.ami, pystrix.agi, pystrix.testing, pystrix.fleet):
             try:
                 module.no_such_name
             except AttributeError:

@@ -1,7 +1,8 @@
 """pystrix: the Asterisk Manager Interface (AMI) and Gateway Interface (AGI) for Python 3.
 
 ``import pystrix`` makes ``pystrix.ami`` and ``pystrix.agi`` available, as the pystrix 1.x
-examples expect (``pystrix.ami.core.Login``, ``pystrix.agi.core.Answer``).  Each is
+examples expect (``pystrix.ami.core.Login``, ``pystrix.agi.core.Answer``), and
+``pystrix.fleet`` (many Asterisk servers, and the Redis bridge).  Each is
 imported the first time it is used, and so is each part of it, so that a short script
 pays only for what it uses.
 """
@@ -12,14 +13,14 @@ from ._lazy import lazy_attributes as _lazy_attributes
 # ``import pystrix`` alone stays almost free.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from . import agi, ami
+    from . import agi, ami, fleet
 
 __version__ = "2.0.0.dev0"
 VERSION = __version__
 
-__all__ = ["VERSION", "__version__", "agi", "ami"]
+__all__ = ["VERSION", "__version__", "agi", "ami", "fleet"]
 
-_SUBMODULES = frozenset({"agi", "ami"})
+_SUBMODULES = frozenset({"agi", "ami", "fleet"})
 
 
 _lazy_attribute, _lazy_dir = _lazy_attributes(globals(), {}, _SUBMODULES)
