@@ -61,6 +61,7 @@ __all__ = [
     "Steps",
     "banner_info",
     "build_aggregate",
+    "build_response",
     "give_up",
     "mask_secrets",
 ]
@@ -269,6 +270,44 @@ def _list_declaration(
         finalising.extend(cls._aggregation_finalisers)
     names = frozenset(_event_key(kind) for kind in finalising)
     return aggregates, names
+
+
+def build_response(
+    request: Request,
+    response: Message,
+    events: list[Message],
+    action_id: str,
+    elapsed: float,
+    events_timeout: bool,
+) -> Response:
+    """What ``send_action`` returns for ``request``, answered by ``response`` and (for a
+    synchronous request) the list ``events`` (its closing event last), sent with
+    ``action_id`` ``elapsed`` seconds before the answer was complete.
+
+    The request's own ``build_result``/``process_response`` make the ``result``, which
+    may decide ``success``; a ``round_trip_header`` gets ``elapsed``.  A Manager uses it
+    for requests with such hooks; :mod:`pystrix.fleet.redis` for every answer it rebuilds
+    from the bridge's reply, so a remote caller gets the same tuple as a local one.
+    """
+    result = request.build_result(response, events)
+    # A 1.x process_response may decide success itself (response.success = ...).
+    decided = result.__dict__.get("_success") if isinstance(result, Message) else None
+    success = is_success(response) if decided is None else decided
+    round_trip = type(request).round_trip_header
+    if round_trip is not None and isinstance(result, Message):
+        # A converted value in a message of strings, as 1.x's Ping gave it.
+        values: dict[str, Any] = result
+        values[round_trip] = elapsed if success else -1.0
+    return Response(
+        result,
+        response,
+        request,
+        action_id,
+        success,
+        elapsed,
+        ResponseEvents.from_events(events, request),
+        events_timeout,
+    )
 
 
 def give_up(protocol: ClientProtocol, pending: PendingAction, keep_response: bool) -> bool:
@@ -845,10 +884,10 @@ class ManagerBase(Generic[_F]):
             status = dict.get(response, "Response") or response.get("Response") or ""
             success = status.lower() not in FAILED_RESPONSES
         else:
-            result = request.build_result(response, events)
-            # A 1.x process_response may decide success itself (response.success = ...).
-            decided = result.__dict__.get("_success") if isinstance(result, Message) else None
-            success = is_success(response) if decided is None else decided
+            # Hooks of its own: the general path, shared with the fleet's Redis client.
+            return build_response(
+                request, response, events, pending.action_id, elapsed, events_timeout
+            )
         round_trip = kind.round_trip_header
         if round_trip is not None and isinstance(result, Message):
             # A converted value in a message of strings, as 1.x's Ping gave it.
