@@ -217,10 +217,10 @@ def test_every_subcommand_has_a_description_and_the_exit_statuses(command: str) 
 def test_the_main_help_lists_every_command_and_the_exit_statuses() -> None:
     done = _run("--help")
     assert done.returncode == OK
-    for command in ("demo", "sim", "action", "events", "fastagi", "--version"):
+    for command in ("demo", "sim", "action", "events", "fastagi", "bridge", "--version"):
         assert command in done.stdout
     assert "exit status:" in done.stdout and "PYSTRIX_SECRET" in done.stdout
-    assert set(_subcommands()) == {"demo", "sim", "action", "events", "fastagi"}
+    assert set(_subcommands()) == {"demo", "sim", "action", "events", "fastagi", "bridge"}
 
 
 def test_the_parser_is_available_under_both_names() -> None:

@@ -9,6 +9,8 @@ Subcommands:
 * ``action NAME [Key=Value ...]``: log in, send one action, print the answer.
 * ``events``: log in and print events until SIGINT or SIGTERM.
 * ``fastagi module:function``: serve a FastAGI handler until SIGINT or SIGTERM.
+* ``bridge --config fleet.toml``: carry a fleet's events over Redis Streams (JSON lines
+  without Redis) until SIGINT or SIGTERM (:mod:`pystrix.fleet.bridge`).
 
 ``sim`` and the AMI clients (``action``, ``events``) share their defaults: host
 127.0.0.1, port 5038 (5039 with ``--tls``), user ``admin``, secret ``wordpass``, so
@@ -22,12 +24,14 @@ traceback (a usage error shows the usage above its line, as argparse does), and 
 these exit statuses:
 
 ==== =====================================================================================
-0    success; also ``sim``, ``events`` and ``fastagi`` stopped by SIGINT or SIGTERM
+0    success; also ``sim``, ``events``, ``fastagi`` and ``bridge`` stopped by SIGINT or
+     SIGTERM
 1    the action failed: Asterisk answered ``Error``, or no answer came within ``--timeout``
 2    usage: a bad option or argument, an unreadable ``--cafile``, a handler that cannot be
-     imported
+     imported, a ``bridge`` configuration with a mistake
 3    connection: refused, unreachable, timed out, TLS failed, lost; or (``sim``,
-     ``fastagi``) the address cannot be listened on, e.g. the port is busy
+     ``fastagi``, ``bridge --metrics-port``) the address cannot be listened on, e.g. the
+     port is busy
 4    authentication: Asterisk refused the login
 130  interrupted (SIGINT, Ctrl-C) before the command was done
 ==== =====================================================================================
@@ -103,12 +107,13 @@ EXIT_INTERRUPTED = 130
 
 EXIT_CODES_HELP = """\
 exit status:
-  0    success; also sim, events and fastagi stopped by SIGINT or SIGTERM
+  0    success; also sim, events, fastagi and bridge stopped by SIGINT or SIGTERM
   1    the action failed: Asterisk answered Error, or no answer within --timeout
   2    usage: a bad option or argument, an unreadable --cafile, a handler that
-       cannot be imported
+       cannot be imported, a bridge configuration with a mistake
   3    connection: refused, unreachable, timed out, TLS failed or lost; or the
-       address cannot be listened on (sim, fastagi), e.g. the port is busy
+       address cannot be listened on (sim, fastagi, bridge --metrics-port), e.g.
+       the port is busy
   4    authentication: Asterisk refused the login
   130  interrupted (SIGINT, Ctrl-C) before the command was done
 Every failure is reported in one line on standard error (after the usage, for a
@@ -329,6 +334,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .agi._cli import add_fastagi_parser
 
     add_fastagi_parser(commands, epilog=EXIT_CODES_HELP, formatter_class=_HelpFormatter)
+
+    from .fleet._cli import add_bridge_parser
+
+    add_bridge_parser(commands, epilog=EXIT_CODES_HELP, formatter_class=_HelpFormatter)
     return parser
 
 
@@ -438,6 +447,10 @@ def _run(args: argparse.Namespace) -> int:
         return _run_action(args)
     if args.command == "events":
         return _run_events(args)
+    if args.command == "bridge":
+        from .fleet._cli import run_bridge
+
+        return run_bridge(args)
     from .agi._cli import run_fastagi
 
     return run_fastagi(args)
