@@ -1,7 +1,8 @@
 """An AMI load server that is never the bottleneck: every answer is pre-encoded bytes.
 
-Run as a child process by ``run.py`` (``python loadserver.py`` prints ``port N`` and
-serves until killed).  Per connection it sends the banner and answers, in order:
+Run as a child process by ``run.py`` and ``bench_fleet.py`` (``python loadserver.py
+[--port N]`` prints ``port N`` and serves until killed).  Per connection it sends the
+banner and answers, in order:
 
 * ``Login``, ``Ping`` and anything else: ``Response: Success`` with the ActionID (Ping
   adds ``Ping: Pong`` and a Timestamp, as Asterisk does);
@@ -76,8 +77,10 @@ def _serve(conn: socket.socket) -> None:
 
 
 def main() -> None:
-    """Listen on a free loopback port, print it, serve each connection on a thread."""
-    listener = socket.create_server(("127.0.0.1", 0))
+    """Listen on a free loopback port (or ``--port N``: a restarted server takes its
+    predecessor's port), print it, serve each connection on a thread."""
+    port = int(sys.argv[sys.argv.index("--port") + 1]) if "--port" in sys.argv else 0
+    listener = socket.create_server(("127.0.0.1", port), backlog=1024)
     print(f"port {listener.getsockname()[1]}", flush=True)
     while True:
         conn, _ = listener.accept()

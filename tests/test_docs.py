@@ -49,7 +49,7 @@ DOCS = ROOT / "docs"
 SESSION_MARK = "% pystrix-docs: session"
 HANG_GUARD = 300  # seconds: a block that takes this long is stuck, not slow
 # Fence tags of blocks that are shown, not run.
-NOT_RUN = {"console", "text", "sh", "shell", "ini", "json", "none"}
+NOT_RUN = {"console", "text", "sh", "shell", "ini", "json", "toml", "none"}
 
 sys.path.insert(0, str(DOCS / "_ext"))
 import pystrix_docs  # noqa: E402  (docs/_ext is not a package)

@@ -22,6 +22,7 @@ FIXTURES = (
     "pystrix_aio_manager",
     "pystrix_fastagi_call",
     "pystrix_fault_proxy",
+    "pystrix_redis",
 )
 
 APPLICATION_TESTS = """
@@ -119,6 +120,20 @@ def test_fastagi_call(pystrix_fastagi_call):
     assert record.commands[0] == "ANSWER"
     assert record.commands[1].startswith("STREAM FILE hello-world")
     assert pystrix_fastagi_call.records == [record]
+
+
+def test_redis(pystrix_redis):
+    import redis
+
+    client = redis.Redis.from_url(pystrix_redis.url)
+    entry = client.xadd("probe", {"n": "1"})
+    client.close()
+    pystrix_redis.kill()
+    pystrix_redis.restart()  # the same port, and what was written is still there
+    client = redis.Redis.from_url(pystrix_redis.url)
+    assert [found for found, _ in client.xrange("probe")] == [entry]
+    client.close()
+    remember("127.0.0.1", pystrix_redis.port)
 """
 
 
@@ -148,11 +163,11 @@ def test_an_application_suite_uses_every_fixture(pytester: pytest.Pytester) -> N
 
     result = pytester.runpytest("-p", PLUGIN, "--strict-markers", "-q")
 
-    result.assert_outcomes(passed=6)
+    result.assert_outcomes(passed=7)
     # What the fixtures started is stopped: the listeners and the Managers' threads.
     started = Path(pytester.path, "started.txt").read_text().split("\n")
     addresses = [line.split() for line in started if line]
-    assert len(addresses) == 2
+    assert len(addresses) == 3
     for host, port in addresses:
         assert _refuses(host, int(port))
     assert _ami_threads() <= threads_before
@@ -173,6 +188,7 @@ def test_each_fixture_is_documented(pytester: pytest.Pytester) -> None:
         "A factory of asyncio Managers",
         "A function (a :class:`FastAGICaller`)",
         "A started :class:`~pystrix.testing.faults.FaultProxy`",
+        "A real ``redis-server`` for this test",
     ):
         assert first_words in shown, first_words
 

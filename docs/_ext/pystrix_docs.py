@@ -76,6 +76,12 @@ API_MODULES = (
     "pystrix.testing.faults",
     "pystrix.testing.agi",
     "pystrix.testing.pytest_plugin",
+    "pystrix.testing.redis_server",
+    "pystrix.fleet",
+    "pystrix.fleet.config",
+    "pystrix.fleet.streams",
+    "pystrix.fleet.bridge",
+    "pystrix.fleet.redis",
     "pystrix.cli",
 )
 

@@ -44,7 +44,16 @@ __all__ = [
 _NAMES = frozenset(__all__) - {"simulator"}
 #: The submodules reachable as attributes without importing them first.
 _SUBMODULES = frozenset(
-    {"_catalog_actions", "_data", "_dialplan", "_scheduler", "agi", "faults", "simulator"}
+    {
+        "_catalog_actions",
+        "_data",
+        "_dialplan",
+        "_scheduler",
+        "agi",
+        "faults",
+        "redis_server",
+        "simulator",
+    }
 )
 
 

@@ -14,7 +14,10 @@ The fixtures, each for one test and stopped after it:
 * :func:`pystrix_fault_proxy`: a :class:`~pystrix.testing.faults.FaultProxy` in front of
   the simulator;
 * :func:`pystrix_fastagi_call`: places a simulated FastAGI call to the application's
-  server.
+  server;
+* :func:`pystrix_redis`: a throw-away ``redis-server`` on a free loopback port, for an
+  application that reads the fleet bridge's streams (needs ``redis-server`` installed
+  and ``pystrix[redis]``).
 
 ::
 
@@ -48,6 +51,7 @@ if TYPE_CHECKING:
     from ..ami import Manager, aio
     from .agi import CallRecord, SimulatedChannel
     from .faults import FaultProxy
+    from .redis_server import RedisServer
     from .simulator import AsteriskSimulator
 
 __all__ = [
@@ -57,6 +61,7 @@ __all__ = [
     "pystrix_fastagi_call",
     "pystrix_fault_proxy",
     "pystrix_manager",
+    "pystrix_redis",
     "pystrix_simulator",
     "pytest_configure",
 ]
@@ -271,3 +276,19 @@ def pystrix_fastagi_call() -> FastAGICaller:
     so that an asyncio server on the same loop can answer.
     """
     return FastAGICaller()
+
+
+@pytest.fixture
+def pystrix_redis() -> Iterator[RedisServer]:
+    """A real ``redis-server`` for this test, on a free loopback port, removed after it
+    (see :class:`~pystrix.testing.redis_server.RedisServer`: ``url``, ``kill()``,
+    ``restart()``)::
+
+        async def test_my_consumer(pystrix_redis):
+            async with FleetClient(pystrix_redis.url) as client:
+                ...
+    """
+    from .redis_server import running_redis
+
+    with running_redis() as server:
+        yield server

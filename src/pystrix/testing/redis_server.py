@@ -1,12 +1,19 @@
-"""A real ``redis-server`` for the tests: started on a free loopback port, stopped after.
+"""A throw-away ``redis-server`` on a free loopback port, for tests and demos of the bridge.
 
-The fleet tests talk to Redis itself, never to a fake (the issue forbids one): this
-module starts the distribution's ``redis-server`` (``.ci/run`` installs it when it is
-missing) in a temporary directory, optionally with a password, over TLS with a
-throw-away certificate, and with an append-only file so that a restart keeps what was
-written, as a production Redis does.  ``kill()`` is SIGKILL; ``restart()`` starts it
-again on the same port.  Readiness is a ``PING`` answered, waited for by retrying the
-connection (the server gives no other signal), never by sleeping a fixed time.
+Tests of code that uses :mod:`pystrix.fleet.redis` or the bridge should talk to Redis
+itself, not to a fake: this module starts the system's ``redis-server`` (Debian/Ubuntu:
+``apt-get install redis-server``) in a temporary directory, optionally with a password,
+over TLS with a throw-away certificate (made with ``openssl``), and with an append-only
+file so that a restart keeps what was written, as a production Redis does::
+
+    from pystrix.testing.redis_server import running_redis
+
+    with running_redis() as redis_server:
+        print(redis_server.url)           # redis://127.0.0.1:<port>/0
+
+``kill()`` is SIGKILL; ``restart()`` starts it again on the same port.  Readiness is a
+``PING`` answered, waited for by retrying the connection (the server gives no other
+signal).  Needs ``redis`` (``pip install 'pystrix[redis]'``).
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+__all__ = ["RedisServer", "free_port", "redis_server_binary", "running_redis"]
 
 START_TIMEOUT = 15.0  # seconds before a server that does not answer is a failure
 
