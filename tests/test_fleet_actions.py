@@ -247,6 +247,27 @@ def test_an_unknown_action_is_carried_out_and_answered_by_asterisk(
     asyncio.run(scenario())
 
 
+def test_an_action_written_before_any_bridge_serves_the_server_is_served(
+    redis_server: RedisServer, simulator: AsteriskSimulator
+) -> None:
+    """A caller may write before the first bridge has taken the server (and created the
+    stream's consumer group): its action is still carried out once a bridge serves."""
+
+    async def scenario() -> None:
+        configs = [server_config("pbx1", simulator.host, simulator.port)]
+        async with BridgeSide(redis_server, configs) as side:
+            await side.connected()
+            early = entry("Ping")
+            await side.redis.xadd(actions_key(PREFIX, "pbx1"), early.fields())  # type: ignore[arg-type]
+            side.serve()
+            reply = await side.reply(early.reply_to)
+            assert reply.ok and reply.response is not None
+            assert "Ping: Pong" in reply.response
+            assert await side.pending() == 0
+
+    asyncio.run(scenario())
+
+
 def test_a_server_not_connected_is_answered_not_connected(
     redis_server: RedisServer, simulator: AsteriskSimulator
 ) -> None:

@@ -219,8 +219,11 @@ class _ActionServer:
                 delay = min(delay * 2, _RETRY_CAP)
 
     async def _create_group(self) -> None:
+        # From the stream's start, not "$": a caller may have written its action before
+        # any bridge served this server (the first bridge still taking its leases), and
+        # it waits for an answer.  Old entries are answered too ("expired", mostly).
         try:
-            await self.redis.xgroup_create(self.stream, ACTION_GROUP, "$", mkstream=True)
+            await self.redis.xgroup_create(self.stream, ACTION_GROUP, "0", mkstream=True)
         except ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise

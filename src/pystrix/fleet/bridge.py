@@ -425,6 +425,8 @@ class Bridge:
         self._metrics_address: tuple[str, int] | None = None
         self._snapshot: BridgeStatus | None = None
         self._serve_actions: Any = None
+        # Set whenever a server is taken or connects: wakes wait_serving().
+        self._serving_changed: asyncio.Event | None = None
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -442,6 +444,7 @@ class Bridge:
         self._wake = asyncio.Event()
         self._progress = asyncio.Condition()
         self._stopped = asyncio.Event()
+        self._serving_changed = asyncio.Event()
         self._start_metrics()
         self.fleet.add_listener(self._listener)
         await self.fleet.start()
@@ -467,6 +470,30 @@ class Bridge:
             self._writer = loop.create_task(self._write_redis(), name="pystrix-bridge-writer")
             self._tasks.append(loop.create_task(self._coordinate(), name="pystrix-bridge-leases"))
         self._tasks.append(loop.create_task(self._report(), name="pystrix-bridge-status"))
+
+    async def wait_serving(
+        self, servers: Iterable[str] | None = None, timeout: float | None = None
+    ) -> bool:
+        """Wait until this bridge owns ``servers`` (default: every configured server) and
+        is logged in to each; false if ``timeout`` seconds passed first.  With several
+        bridges sharing the servers, ask each for the ones it owns, or wait on the
+        client's side instead (an action waits for the bridge that will own its server).
+        """
+        if self._serving_changed is None:
+            raise RuntimeError("start() the bridge first")
+        changed = self._serving_changed
+        names = list(self._servers if servers is None else servers)
+
+        async def ready() -> None:
+            while not all(name in self._owned and self.fleet.is_connected(name) for name in names):
+                changed.clear()
+                await changed.wait()
+
+        try:
+            await asyncio.wait_for(ready(), timeout)
+        except asyncio.TimeoutError:
+            return False
+        return True
 
     async def run(self) -> None:
         """Start, then carry events until :meth:`stop` (from another task, or a signal
@@ -591,6 +618,8 @@ class Bridge:
         self._push(_Item(server, token, connection=connection, seq=seq, when=at, event=event))
 
     def _connected(self, server: str, at: float) -> None:
+        if self._serving_changed is not None:
+            self._serving_changed.set()
         token = self._tokens.get(server)
         if token is None:
             return
@@ -877,6 +906,8 @@ class Bridge:
         except ValueError:
             # Still held by the Fleet (an earlier ownership being removed): it stays.
             pass
+        if self._serving_changed is not None:
+            self._serving_changed.set()
         if self.settings is not None and self._serve_actions is not None and self._redis:
             self._actions[server] = asyncio.get_running_loop().create_task(
                 self._serve_actions(
