@@ -183,6 +183,7 @@ TESTED_EXAMPLES = {
     "asyncio_manager.py": "test_asyncio_manager",
     "fastagi_ivr.py": "test_fastagi_ivr",
     "fastagi_ivr_asyncio.py": "test_fastagi_ivr",
+    "fleet/consumer.py": "test_the_fleet_bridge_demo",
     "originate.py": "test_originate",
     "reconnect_tls.py": "test_reconnect_tls",
     "synchronous_list.py": "test_synchronous_list",
@@ -409,3 +410,41 @@ def test_the_plugin_example() -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stdout
     assert re.search(r"\b\d+ passed\b", done.stdout), done.stdout
+
+
+def test_the_fleet_bridge_demo(simulator: AsteriskSimulator, tmp_path: Path) -> None:
+    """The README's bridge demo: its configuration (pointed at this test's simulator and
+    Redis, the only change), ``pystrix bridge`` and the consumer example."""
+    from pystrix.testing.redis_server import running_redis
+
+    with running_redis(persistent=False) as redis:
+        text = (EXAMPLES / "fleet" / "fleet.toml").read_text()
+        assert "port = 5038" in text and "127.0.0.1:6390" in text
+        config = tmp_path / "fleet.toml"
+        config.write_text(
+            text.replace("port = 5038", f"port = {simulator.port}").replace(
+                "127.0.0.1:6390", f"127.0.0.1:{redis.port}"
+            )
+        )
+        bridge = subprocess.Popen(
+            [sys.executable, "-m", "pystrix", "bridge", "--config", str(config)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**_clean_environment(), "PBX1_SECRET": "wordpass"},
+        )
+        try:
+            output = _Output(bridge)
+            # As a reader does: the consumer once the bridge says it is connected.
+            output.wait_for_match(r".*server pbx1: connected .*")
+            status, text = _run("fleet/consumer.py", "--redis", redis.url)
+            assert status == 0, text + output.text()
+            assert "servers: pbx1" in text
+            assert "Ping through the bridge: success=True, Pong" in text
+            assert "event from pbx1: UserEvent FleetDemo, hello" in text
+            bridge_text = _stop(bridge, output)
+        finally:
+            if bridge.poll() is None:
+                bridge.kill()
+            bridge.wait()
+    assert "Traceback" not in bridge_text and "wordpass" not in bridge_text
