@@ -57,20 +57,52 @@ _READ_SIZE = 256 * 1024
 _BANNER = ConnectionState.BANNER
 _FAILED = ConnectionState.FAILED
 
-# One read buffer per event loop, shared by its connections: a transport fills it and
-# hands it to buffer_updated() at once, on the loop's thread, and the core copies what
-# it keeps, so connections never hold it across reads.  One per connection cost 256 KiB
-# each, most of an idle connection's memory in a fleet of hundreds.
-_read_buffers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, memoryview] = (
+# The smallest share of the read buffer one read may fill.
+_MIN_READ = 16 * 1024
+
+
+class _SharedReads:
+    """The read buffer of one event loop's connections, and the share each read fills.
+
+    A transport fills the buffer and hands it to ``buffer_updated()`` at once, on the
+    loop's thread, and the core copies what it keeps: connections never hold it across
+    reads, so one buffer serves them all (one per connection cost 256 KiB each, most of
+    an idle connection's memory in a fleet of hundreds).  Each read may fill only
+    ``256 KiB / connections`` (at least 16 KiB): the loop reads every ready socket before
+    any callback runs, so with hundreds of busy connections full-size reads would pile up
+    hundreds of thousands of events per loop turn, all alive at once.
+    """
+
+    __slots__ = ("connections", "share", "whole")
+
+    def __init__(self) -> None:
+        self.whole = memoryview(bytearray(_READ_SIZE))
+        self.share = self.whole
+        self.connections = 0
+
+    def joined(self) -> None:
+        self.connections += 1
+        self._resize()
+
+    def left(self) -> None:
+        self.connections -= 1
+        self._resize()
+
+    def _resize(self) -> None:
+        size = max(_MIN_READ, _READ_SIZE // max(1, self.connections))
+        self.share = self.whole[: min(size, _READ_SIZE)]
+
+
+_shared_reads: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _SharedReads] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def _read_buffer(loop: asyncio.AbstractEventLoop) -> memoryview:
-    buffer = _read_buffers.get(loop)
-    if buffer is None:
-        buffer = _read_buffers[loop] = memoryview(bytearray(_READ_SIZE))
-    return buffer
+def _reads_of(loop: asyncio.AbstractEventLoop) -> _SharedReads:
+    reads = _shared_reads.get(loop)
+    if reads is None:
+        reads = _shared_reads[loop] = _SharedReads()
+    return reads
 
 
 class _Deadlines:
@@ -120,7 +152,7 @@ class _Connection(Link, asyncio.BufferedProtocol):
     """One connection: the transport, the core, and the glue between them.
 
     A buffered protocol: the transport reads into one buffer kept for the loop's life
-    (shared by its connections, see :func:`_read_buffer`), where a plain protocol gets a
+    (shared by its connections, see :class:`_SharedReads`), where a plain protocol gets a
     fresh 256 KiB bytes object (an mmap, an mremap and a munmap in the C library) for
     every read.
     """
@@ -136,18 +168,21 @@ class _Connection(Link, asyncio.BufferedProtocol):
         self.deadlines = _Deadlines(self.loop)
         self.banner: asyncio.Future[None] = self.loop.create_future()
         self._awaiting_banner = True
-        self._buffer = _read_buffer(self.loop)
+        self._reads = _reads_of(self.loop)
+        self._joined = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
+        self._reads.joined()
+        self._joined = True
 
     def get_buffer(self, sizehint: int) -> memoryview:
-        return self._buffer
+        return self._reads.share
 
     def buffer_updated(self, nbytes: int) -> None:
         manager = self.manager
-        data = self._buffer[:nbytes]
+        data = self._reads.whole[:nbytes]
         if manager._debug:
             manager._logger.debug("received %r", bytes(data))
         batch: list[Any] = []
@@ -173,6 +208,9 @@ class _Connection(Link, asyncio.BufferedProtocol):
         return False
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self._joined:
+            self._joined = False
+            self._reads.left()
         detail = f": {exc}" if exc is not None else ""
         error = ManagerSocketError(f"the connection to {self.address} was lost{detail}")
         self.manager._fail(self, error)
