@@ -391,3 +391,37 @@ def test_the_event_iterator_outlives_a_redis_restart(redis_server: RedisServer) 
             assert await pending(redis, "r") == []
 
     asyncio.run(scenario())
+
+
+def test_send_action_right_after_a_redis_restart(
+    redis_server: RedisServer, simulator: AsteriskSimulator
+) -> None:
+    """The client's pooled connections from before a restart are dead: the first
+    send_action after it still works (an idempotent check is retried, the XADD is not),
+    and a reply wait longer than the client's socket timeout (5 s) is not a read error."""
+
+    async def scenario() -> None:
+        configs = [server_config("pbx1", simulator.host, simulator.port)]
+        async with BridgeSide(redis_server, configs) as side:
+            await side.connected()
+            async with FleetClient(redis_server.url, prefix=PREFIX) as client:
+                side.serve()
+                assert (await client.send_action("pbx1", core.Ping(), timeout=GUARD)).success
+                await side.redis.aclose()
+                for task in side.tasks:
+                    task.cancel()
+                await asyncio.gather(*side.tasks, return_exceptions=True)
+                side.tasks.clear()
+                redis_server.kill()
+                redis_server.restart()
+                side.redis = aioredis.Redis.from_url(redis_server.url)
+                side.serve()
+                answer = await client.send_action("pbx1", core.Ping(), timeout=GUARD)
+                assert answer.success
+                # Nobody serves pbx2: the wait outlasts the 5 s socket timeout, and ends
+                # as a timeout, not as a Redis read error.
+                await side.redis.sadd("t:servers", "pbx2")
+                with pytest.raises(ManagerTimeoutError):
+                    await client.send_action("pbx2", core.Ping(), timeout=6)
+
+    asyncio.run(scenario())

@@ -31,6 +31,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 from redis.exceptions import BusyLoadingError, ResponseError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -216,12 +218,20 @@ class FleetClient:
     ) -> None:
         self.prefix = prefix
         self._owned = client is None
+        # Writes of action entries: one connection, never retried by redis-py (a retried
+        # XADD whose first try reached Redis would send the action twice).
+        self._writes: aioredis.Redis | None = None
         if client is None:
             options: dict[str, Any] = {}
             if password is not None:
                 options["password"] = password
             if ssl_ca_certs is not None and url.startswith("rediss://"):
                 options["ssl_ca_certs"] = ssl_ca_certs
+            self._writes = aioredis.Redis.from_url(url, single_connection_client=True, **options)
+            # Every other command can be repeated safely: retried on a fresh connection
+            # when a pooled one turns out dead (Redis restarted since it was opened).
+            options["retry"] = Retry(ExponentialBackoff(cap=1.0, base=0.05), 3)
+            options["retry_on_error"] = [RedisConnectionError, RedisTimeoutError]
             client = aioredis.Redis.from_url(url, **options)
         #: The Redis client (``redis.asyncio.Redis``).
         self.redis: aioredis.Redis = client
@@ -243,6 +253,8 @@ class FleetClient:
         """Close the Redis connections (not those of a ``client`` passed in)."""
         if self._owned:
             await self.redis.aclose()
+            if self._writes is not None:
+                await self._writes.aclose()
 
     async def __aenter__(self) -> FleetClient:
         return self
@@ -309,6 +321,31 @@ class FleetClient:
 
     # -- actions -----------------------------------------------------------------------
 
+    async def _write_entry(self, key: str, entry: ActionEntry) -> None:
+        """XADD ``entry`` once.  Its connection is checked first with a PING, which may be
+        repeated (a connection left from before a Redis restart fails once); the XADD
+        itself is never repeated."""
+        writes = self._writes
+        if writes is None:  # a client passed in: its own settings apply
+            await self.redis.xadd(key, entry.fields())  # type: ignore[arg-type]
+            return
+        try:
+            await writes.ping()
+        except RedisConnectionError:
+            await writes.ping()
+        await writes.xadd(key, entry.fields())  # type: ignore[arg-type]
+
+    async def _wait_reply(self, reply_to: str, deadline: float) -> Any:
+        """BLPOP the reply until ``deadline`` (monotonic), a second at a time: a block
+        longer than the client's socket timeout would end in a read timeout."""
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            answer = await self.redis.blpop([reply_to], timeout=min(remaining, 1.0))
+            if answer is not None:
+                return answer
+
     async def send_action(self, server: str, action: Request, timeout: float = 10.0) -> Response:
         """Send ``action`` to ``server`` through the bridge that owns it and return the
         same :class:`~pystrix.ami.request.Response` tuple a local Manager returns (a
@@ -346,9 +383,8 @@ class FleetClient:
         try:
             if not await self.redis.sismember(servers_key(self.prefix), server):
                 raise UnknownServerError(f"no server named {server!r} in the fleet")
-            await self.redis.xadd(key, entry.fields())  # type: ignore[arg-type]
-            # BLPOP's 0 would wait for ever.
-            answer = await self.redis.blpop([reply_to], timeout=max(timeout, 0.001))
+            await self._write_entry(key, entry)
+            answer = await self._wait_reply(reply_to, time.monotonic() + timeout)
         except (RedisConnectionError, RedisTimeoutError) as exc:
             raise ManagerSocketError(f"Redis failed: {exc}") from exc
         if answer is None:
