@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import Any
 
+from ..cli import _port
 from . import aio, core
 from .errors import AGIException, AGIHangup
 from .fastagi import FastAGI, FastAGIServer
@@ -50,7 +51,10 @@ def add_fastagi_parser(commands: Any, **options: Any) -> None:
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
     )
     parser.add_argument(
-        "--port", type=_port, default=4573, help="port (default 4573; 0: any free port)"
+        "--port",
+        type=_port(allow_zero=True),
+        default=4573,
+        help="port (default 4573; 0: any free port)",
     )
     parser.add_argument("--debug", action="store_true", help="log every AGI line received and sent")
     parser.add_argument(
@@ -78,16 +82,6 @@ def _limit_options(args: argparse.Namespace) -> dict[str, Any]:
     if args.max_calls < 0:
         return {}
     return {"max_calls": args.max_calls or None}
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"a port is 0 to 65535, not {value}")
-    return value
 
 
 def load_handler(spec: str) -> Callable[..., Any]:

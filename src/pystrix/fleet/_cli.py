@@ -10,10 +10,11 @@ import argparse
 import asyncio
 import dataclasses
 import logging
-import math
 import signal
 import sys
 from typing import Any
+
+from ..cli import _port, _seconds
 
 __all__ = ["add_bridge_parser", "run_bridge"]
 
@@ -21,26 +22,6 @@ __all__ = ["add_bridge_parser", "run_bridge"]
 _EXIT_OK = 0
 _EXIT_USAGE = 2
 _EXIT_CONNECTION = 3
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"a port is 0 to 65535, not {value}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be more than zero seconds, not {text}")
-    return value
 
 
 def add_bridge_parser(commands: Any, **options: Any) -> None:
@@ -68,7 +49,7 @@ def add_bridge_parser(commands: Any, **options: Any) -> None:
     )
     parser.add_argument(
         "--metrics-port",
-        type=_port,
+        type=_port(allow_zero=True),
         metavar="N",
         help="serve Prometheus metrics on this port (needs pystrix[metrics]; 0: any free port)",
     )
@@ -80,7 +61,7 @@ def add_bridge_parser(commands: Any, **options: Any) -> None:
     )
     parser.add_argument(
         "--status-interval",
-        type=_seconds,
+        type=_seconds(allow_zero=False),
         metavar="S",
         help="seconds between status lines (default: [bridge] status_interval, or 10)",
     )
