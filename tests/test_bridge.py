@@ -341,6 +341,51 @@ async def test_reconnect_writes_a_disconnected_gap(redis_server: RedisServer) ->
         first.stop()
 
 
+@run_async
+async def test_fenced_write_layout_and_dedupe(redis_server: RedisServer) -> None:
+    """The compact write script stores exactly the entries' fields (names, order, values)
+    and, on a retry, skips what the failed round trip had already written."""
+    from pystrix.ami.message import Message
+    from pystrix.fleet.bridge import _Item
+
+    config = FleetConfig(
+        servers=(ServerConfig("pbx-0", "127.0.0.1", 1, "admin", "wordpass"),),
+        redis=RedisSettings(url=redis_server.url),
+    )
+    bridge = Bridge(config, bridge_id="writer")
+    assert bridge.settings is not None
+    bridge._redis = bridge._client(bridge.settings)
+    bridge._tokens["pbx-0"] = 1
+    try:
+        event = Message([("Event", "UserEvent"), ("Rep", "first"), ("Rep", "second")])
+        gap = streams.GapEntry("pbx-0", "no_bridge", None, 1.5, 2.25, 3.125)
+        items = [
+            _Item("pbx-0", 1, gap=gap),
+            *(
+                _Item("pbx-0", 1, connection="abc", seq=n, when=1e9 + n / 7, event=event)
+                for n in range(1, 4)
+            ),
+        ]
+        assert await bridge._send_batch(items, False) == {"pbx-0": 4}
+        # A retry of the same batch (its reply lost) writes nothing again; one with more
+        # entries writes only those.
+        assert await bridge._send_batch(items, True) == {"pbx-0": 0}
+        more = _Item("pbx-0", 1, connection="abc", seq=4, when=1e9, event=event)
+        assert await bridge._send_batch([*items, more], True) == {"pbx-0": 1}
+        with sync_client(redis_server) as client:
+            stored = [
+                {name.decode(): value.decode() for name, value in fields.items()}
+                for _, fields in client.xrange(streams.events_key("pystrix", "pbx-0"))
+            ]
+        expected = [item.fields() for item in [*items, more]]
+        assert stored == expected
+        assert [list(entry) for entry in stored] == [list(entry) for entry in expected]
+        assert list(stored[1]) == ["kind", "server", "conn", "seq", "time", "raw"]
+        assert stored[1]["raw"] == "Event: UserEvent\r\nRep: first\r\nRep: second"
+    finally:
+        await bridge._redis.aclose()
+
+
 # -- sharing ------------------------------------------------------------------------------
 
 
@@ -406,8 +451,37 @@ async def test_two_bridges_share_then_one_is_killed(
                     child.send_signal(signal.SIGKILL)
                     child.wait(SAFETY)
                     killed = time.monotonic()
+                    # Redis's time now (after the death) and each victim lease's expiry, read
+                    # together: the victim renewed before it died, so its leases expire
+                    # within lease_ms of its death, hence of this moment.
+                    now, *leases = client.eval(
+                        "local t = redis.call('TIME') local r = {t[1] * 1000 + math.floor("
+                        "t[2] / 1000)} for i = 1, #KEYS do r[#r + 1] = redis.call('GET', "
+                        "KEYS[i]) r[#r + 1] = redis.call('PTTL', KEYS[i]) end return r",
+                        len(theirs),
+                        *(streams.lease_key("pystrix", server) for server in theirs),
+                    )
+                    pairs = zip(leases[::2], leases[1::2], strict=True)
+                    expiries = {
+                        server: now + ttl
+                        for server, (holder, ttl) in zip(theirs, pairs, strict=True)
+                        if holder == b"two" and ttl >= 0
+                    }
                     await until(lambda: set(owners(client, 4).values()) == {"one"}, "the takeover")
                     took = time.monotonic() - killed
+                    await until(lambda: len(bridge.status().servers_owned) == 4, "owned")
+                    # Takeover within the lease time, as an ordering rather than a timing:
+                    # the survivor follows each lease it would win without its holder, and
+                    # took each victim server with a SET NX timed for that lease's own last
+                    # expiry (Redis's clock, recorded by the bridge), which the victim fixed
+                    # by its last renewal, before it died: so at most lease_ms after the
+                    # death, hence after `now`.  Nothing waited for a later round; only the
+                    # survivor's wake-up at that instant is timing, and is not asserted.
+                    for server in theirs:
+                        expiry = bridge.taken_on_expiry[server]
+                        assert expiry <= now + 1000 + 2  # milliseconds, PTTL rounding
+                        if server in expiries:  # the same lease's expiry, read twice
+                            assert abs(expiry - expiries[server]) <= 2
                     await until(lambda: len(bridge.status().servers_connected) == 4, "connected")
                     for server in theirs:
 

@@ -28,11 +28,15 @@ makes it safe is fencing, not the lease's timing: every batch for a server is wr
 one ``EVALSHA`` of a script that checks, inside Redis, that the lease still names this
 bridge before its ``XADD``\\ s (a free lease is taken back first, as a renewal would), so a
 bridge that lost its lease while paused cannot write into the new owner's stream.
-Measured on loopback (redis-server 7.0, redis-py 8, batches of 500 events of ~400 bytes,
-six rounds), the fenced script wrote 1.1 to 1.6 times as many entries per second as plain
-pipelined ``XADD``\\ s of the same batches (29-41k against 21-30k entries/s): one command
-and one reply per server instead of one per entry outweighs the script's work, so the
-fenced write is both the safe and the faster choice.
+An event goes to the script as its four varying values (conn, seq, time, raw; the script
+adds the field names, ``kind`` and ``server``), a gap as its fields: packing the command's
+arguments is most of a batch's cost in the bridge.  Measured on loopback (redis-server
+7.0, redis-py 8, 100,000 events of ~400 bytes in batches of 500, to one and to four
+streams, three rounds each), the fenced script wrote 56-58k entries/s, 2.8 to 2.9 times
+plain pipelined ``XADD``\\ s of the same batches (20k entries/s), and 2.3 to 2.6 times
+the same script given every field's name and value (22-24k entries/s): one command and
+one reply per server instead of one per entry outweighs the script's work, so the fenced
+write is both the safe and the faster choice.
 
 Sharing: bridges heartbeat in the sorted set ``<prefix>:bridges`` (score: Redis's own
 time in milliseconds, read by the heartbeat script, so the bridges' clocks need not
@@ -43,11 +47,25 @@ prefix are expected to have the same list of servers.  A bridge takes the server
 wins, and any server whose lease stayed free for a whole lease time (so that nothing
 stays unowned if its winner cannot take it); it hands over the servers it holds but no
 longer wins, gracefully: stop that server's Manager, flush its buffered events, then
-release the lease.  A bridge that cannot renew (Redis down) keeps its connections and
-buffers; when Redis returns it renews each lease still its own or free, and drops the
-servers another bridge took meanwhile (their buffered events counted as dropped; the new
-owner has written a ``no_bridge`` gap).  A killed bridge's leases expire within
-``lease_ms`` and its servers are taken by the others at their next round.
+release the lease.  A bridge whose heartbeat is older than two rounds (``2 * lease_ms /
+3``) wins nothing in that split: it is dead, or too stalled to take a server.  A bridge
+that cannot renew (Redis down) keeps its connections and buffers; when Redis returns it
+renews each lease still its own or free, and drops the servers another bridge took
+meanwhile (their buffered events counted as dropped; the new owner has written a
+``no_bridge`` gap).
+
+Takeover: each round a bridge reads, with Redis's time, the holder and PTTL of every lease
+it does not hold, and follows each one whose server it would win without that holder: a
+timer at the lease's expiry, moved by every round to the expiry read then.  A live holder
+renews every ``lease_ms / 3``, long before the timer; a killed bridge renewed before it
+died, so its leases expire within ``lease_ms`` of its death, and the timer's ``SET NX``
+(through the same path as a round's) takes each server then: within the lease time, give
+or take the taker's wake-up (measured on loopback, ``lease_ms = 2000``, the victim
+SIGKILLed: all its servers owned again 1.90-1.94 s after the kill in five rounds, median
+0.97x the lease, against 2.12-2.52 s, median 1.09x, when they waited for a round).
+``SET NX`` succeeds only once the lease has expired, so a live holder merely late keeps
+its servers; a timer that finds the lease renewed follows it on; timers and attempts are
+cancelled on stop.
 
 With neither a Redis URL nor a ``[redis]`` table the bridge writes JSON lines instead (to
 standard output by default): one object per event and per gap, and owns every server.
@@ -98,16 +116,20 @@ _FLUSH_ON_STOP = 5.0
 _RATE_WINDOW = 10.0
 
 # The fenced write: KEYS = lease, stream; ARGV = bridge id, lease ms, maxlen, dedupe flag,
-# then per entry: its identity ("conn seq", or "" for a gap), its field count, its fields.
-# With the dedupe flag (a retry after a failed round trip, which may have been carried out
-# without its reply arriving) the entries up to the stream's last one are skipped.
+# server name, then the entries.  An event (nearly every entry) is passed as only what
+# varies: its conn, seq, time and raw (the script adds the field names, ``kind`` and
+# ``server``, in the order of streams.EventEntry.fields()); any other entry (a gap) as an
+# empty marker (a conn is never empty), its field count, then its names and values.  With
+# the dedupe flag (a retry after a failed round trip, which may have been carried out
+# without its reply arriving) the entries up to the stream's last one (by conn and seq)
+# are skipped.
 _WRITE_SCRIPT = """
 local owner = redis.call('GET', KEYS[1])
 if owner ~= ARGV[1] then
   if owner then return -1 end
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 end
-local first = 5
+local first = 6
 if ARGV[4] == '1' then
   local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)[1]
   if last then
@@ -117,25 +139,41 @@ if ARGV[4] == '1' then
       if f[i] == 'conn' then conn = f[i + 1] elseif f[i] == 'seq' then seq = f[i + 1] end
     end
     if conn and seq then
-      local identity = conn .. ' ' .. seq
-      local j = 5
+      local j = 6
       while j <= #ARGV do
-        local n = tonumber(ARGV[j + 1])
-        if ARGV[j] == identity then first = j + 2 + n end
-        j = j + 2 + n
+        if ARGV[j] == '' then
+          local n = tonumber(ARGV[j + 1])
+          local c, s
+          for k = j + 2, j + n, 2 do
+            if ARGV[k] == 'conn' then c = ARGV[k + 1] end
+            if ARGV[k] == 'seq' then s = ARGV[k + 1] end
+          end
+          j = j + 2 + n
+          if c == conn and s == seq then first = j end
+        else
+          j = j + 4
+          if ARGV[j - 4] == conn and ARGV[j - 3] == seq then first = j end
+        end
       end
     end
   end
 end
+local stream, maxlen, server = KEYS[2], ARGV[3], ARGV[5]
 local written = 0
 local i = first
 while i <= #ARGV do
-  local n = tonumber(ARGV[i + 1])
-  local command = {'XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*'}
-  for k = 1, n do command[6 + k] = ARGV[i + 1 + k] end
-  redis.call(unpack(command))
+  if ARGV[i] == '' then
+    local n = tonumber(ARGV[i + 1])
+    local command = {'XADD', stream, 'MAXLEN', '~', maxlen, '*'}
+    for k = 1, n do command[6 + k] = ARGV[i + 1 + k] end
+    redis.call(unpack(command))
+    i = i + 2 + n
+  else
+    redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'kind', 'event', 'server', server,
+      'conn', ARGV[i], 'seq', ARGV[i + 1], 'time', ARGV[i + 2], 'raw', ARGV[i + 3])
+    i = i + 4
+  end
   written = written + 1
-  i = i + 2 + n
 end
 return written
 """
@@ -155,13 +193,26 @@ return 0
 """
 
 # Heartbeat on Redis's clock (so that the bridges' own clocks may disagree): score this
-# bridge now, forget the bridges silent for a lease time, list the live ones.
+# bridge now, forget the bridges silent for a lease time; returns Redis's time and the
+# remaining bridges with their scores.
 _HEARTBEAT_SCRIPT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZADD', KEYS[1], now, ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))
-return redis.call('ZRANGE', KEYS[1], 0, -1)
+return {now, redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')}
+"""
+
+# The leases of servers this bridge does not hold: Redis's time (ms), then each lease's
+# holder (false: free) and its PTTL, read together.
+_LEASES_SCRIPT = """
+local t = redis.call('TIME')
+local reply = {tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)}
+for i = 1, #KEYS do
+  reply[#reply + 1] = redis.call('GET', KEYS[i])
+  reply[#reply + 1] = redis.call('PTTL', KEYS[i])
+end
+return reply
 """
 
 # Release: delete the lease only if it is still ours.
@@ -283,14 +334,15 @@ class _Item:
         assert self.event is not None
         return self.event.header_pairs()
 
+    def raw(self) -> str:
+        """The event's headers as the ``raw`` field of its stream entry."""
+        return "\r\n".join(f"{name}: {value}" for name, value in self.headers())
+
     def fields(self) -> dict[str, str]:
         if self.gap is not None:
             return self.gap.fields()
-        raw = "\r\n".join(f"{name}: {value}" for name, value in self.headers())
-        return streams.EventEntry(self.server, self.connection, self.seq, self.when, raw).fields()
-
-    def identity(self) -> str:
-        return "" if self.gap is not None else f"{self.connection} {self.seq}"
+        entry = streams.EventEntry(self.server, self.connection, self.seq, self.when, self.raw())
+        return entry.fields()
 
     def document(self) -> dict[str, Any]:
         if self.gap is not None:
@@ -403,6 +455,13 @@ class Bridge:
         self._owned: set[str] = set()
         self._releasing: set[str] = set()
         self._free_since: dict[str, float] = {}
+        # The leases of others followed to their expiry: holder, expiry (Redis's clock)
+        # and the timer that starts an attempt to take it then; the attempts running.
+        self._following: dict[str, tuple[str, int, asyncio.TimerHandle]] = {}
+        self._expiry_takes: dict[str, asyncio.Task[None]] = {}
+        #: Servers taken by such an attempt: the lease's expiry it was made for, in Redis's
+        #: clock (epoch milliseconds), as read by this bridge.
+        self.taken_on_expiry: dict[str, int] = {}
         self._actions: dict[str, asyncio.Task[None]] = {}
         # Servers being removed from the Fleet after a lost lease (awaited before a retake).
         self._removals: dict[str, asyncio.Task[None]] = {}
@@ -513,10 +572,17 @@ class Bridge:
         assert self._stopped is not None
         try:
             # The coordinator and the status first; the writer goes on to flush the buffer.
-            for task in (*self._tasks, *self._handovers):
+            for server in list(self._following):
+                self._unfollow(server)
+            expiry_takes = list(self._expiry_takes.values())
+            for task in (*self._tasks, *self._handovers, *expiry_takes):
                 task.cancel()
             await asyncio.gather(
-                *self._tasks, *self._handovers, *self._removals.values(), return_exceptions=True
+                *self._tasks,
+                *self._handovers,
+                *expiry_takes,
+                *self._removals.values(),
+                return_exceptions=True,
             )
             for name in list(self._actions):
                 await self._stop_actions(name)
@@ -771,14 +837,18 @@ class Bridge:
                 str(settings.lease_ms),
                 str(settings.maxlen),
                 "1" if retry else "0",
+                server,
             ]
+            extend = args.extend
             for item in items:
-                entry = item.fields()
-                args.append(item.identity())
-                args.append(str(len(entry) * 2))
-                for name, value in entry.items():
-                    args.append(name)
-                    args.append(value)
+                if item.gap is None and item.connection:
+                    # The values of streams.EventEntry.fields(), as it formats them.
+                    extend((item.connection, str(item.seq), repr(item.when), item.raw()))
+                else:
+                    entry = item.fields()
+                    extend(("", str(len(entry) * 2)))
+                    for name, value in entry.items():
+                        extend((name, value))
             keys = [
                 streams.lease_key(settings.prefix, server),
                 streams.events_key(settings.prefix, server),
@@ -813,6 +883,7 @@ class Bridge:
                 "renew": _RENEW_SCRIPT,
                 "release": _RELEASE_SCRIPT,
                 "heartbeat": _HEARTBEAT_SCRIPT,
+                "leases": _LEASES_SCRIPT,
             }[name]
             sha = str(await self._redis.script_load(source))
             self._scripts[name] = sha
@@ -993,10 +1064,18 @@ class Bridge:
         # again at once.
         if self._servers:
             await self._redis.sadd(streams.servers_key(prefix), *self._servers)
-        members = await self._run_script(
+        now, scored = await self._run_script(
             "heartbeat", [streams.bridges_key(prefix)], [self.bridge_id, str(settings.lease_ms)]
         )
-        live = {_text(member) for member in members} | {self.bridge_id}
+        # The bridges that heartbeat within two rounds: one silent longer is taken for dead
+        # (it stays listed for a lease time, but wins no server meanwhile); a live one late
+        # for a while only misses the free servers it would win, as its leases stay its own.
+        fresh_after = int(now) - 2 * settings.lease_ms / 3
+        live = {
+            _text(member)
+            for member, score in zip(scored[::2], scored[1::2], strict=True)
+            if float(_text(score)) >= fresh_after
+        } | {self.bridge_id}
 
         # Renew what we hold (those being handed over too: until their release).
         held = sorted(self._owned)
@@ -1034,21 +1113,92 @@ class Bridge:
         candidates = [s for s in self._servers if s not in self._owned]
         if not candidates:
             return
-        pipe = self._redis.pipeline(transaction=False)
-        for server in candidates:
-            pipe.get(streams.lease_key(prefix, server))
-        holders = await pipe.execute()
+        reply = await self._run_script(
+            "leases", [streams.lease_key(prefix, server) for server in candidates], []
+        )
+        redis_now = int(reply[0])
         clock = time.monotonic()
-        for server, owner in zip(candidates, holders, strict=True):
-            if owner is not None:
+        at = asyncio.get_running_loop().time()
+        # Each lease held by another bridge is followed: the bridge that would win its
+        # server without that holder keeps a timer at the lease's expiry (each round moves
+        # it to the expiry read then).  A live holder renews every lease_ms / 3, long before
+        # the timer; a dead one renewed before it died, so the timer is at most lease_ms
+        # after its death, and SET NX succeeds there (and only once the lease has expired:
+        # a holder merely late keeps its servers).
+        without: dict[str, dict[str, str]] = {}
+        for server, owner, pttl in zip(candidates, reply[1::2], reply[2::2], strict=True):
+            if owner:
                 self._free_since.pop(server, None)
+                holder = _text(owner)
+                ttl = int(pttl)
+                if holder == self.bridge_id:
+                    continue  # being taken (an attempt at expiry between its steps)
+                if holder not in without:
+                    without[holder] = assign(live - {holder}, self._servers)
+                if ttl >= 0 and without[holder].get(server) == self.bridge_id:
+                    self._follow(server, holder, redis_now + ttl, at + ttl / 1000)
+                else:
+                    self._unfollow(server)
                 continue
+            # Free: the round takes it if it should (its timer may try as well: one SET NX
+            # wins).
+            followed = self._following.get(server)
             since = self._free_since.setdefault(server, clock)
             wins = owners.get(server) == self.bridge_id
             if wins or clock - since >= settings.lease_ms / 1000:
-                await self._acquire(server)
+                await self._acquire(server, followed[1] if followed else None)
 
-    async def _acquire(self, server: str) -> None:
+    def _follow(self, server: str, holder: str, expiry: int, deadline: float) -> None:
+        """Try to take ``server`` when ``holder``'s lease expires: at ``expiry`` on
+        Redis's clock, ``deadline`` on the loop's (replaces any earlier timer)."""
+        loop = asyncio.get_running_loop()
+        earlier = self._following.get(server)
+        if earlier is not None:
+            earlier[2].cancel()
+        timer = loop.call_at(deadline, self._expired, server)
+        self._following[server] = (holder, expiry, timer)
+
+    def _unfollow(self, server: str) -> None:
+        followed = self._following.pop(server, None)
+        if followed is not None:
+            followed[2].cancel()
+
+    def _expired(self, server: str) -> None:
+        """A followed lease's timer: try to take it (unless an attempt is running)."""
+        followed = self._following.pop(server, None)
+        if followed is None or self._stopping or server in self._expiry_takes:
+            return
+        self._expiry_takes[server] = asyncio.get_running_loop().create_task(
+            self._take_on_expiry(server, followed[1]), name=f"pystrix-bridge-expiry-{server}"
+        )
+
+    async def _take_on_expiry(self, server: str, expiry: int) -> None:
+        settings = self.settings
+        assert settings is not None and self._redis is not None
+        try:
+            if server in self._owned or await self._acquire(server, expiry):
+                return
+            # Not free: renewed (the holder lives), taken by another, or reached a
+            # millisecond early (PTTL rounds).  Follow it on, unless a round did meanwhile.
+            key = streams.lease_key(settings.prefix, server)
+            now, owner, ttl = await self._run_script("leases", [key], [])
+            ttl = int(ttl)
+            if owner is None:
+                ttl = 0
+            elif _text(owner) == self.bridge_id or ttl < 0:
+                return
+            if server not in self._following and not self._stopping:
+                loop = asyncio.get_running_loop()
+                holder = _text(owner) if owner is not None else ""
+                self._follow(server, holder, int(now) + ttl, loop.time() + ttl / 1000)
+        except (RedisError, OSError) as exc:
+            self._redis_failed(exc)
+        finally:
+            del self._expiry_takes[server]
+
+    async def _acquire(self, server: str, expiry: int | None = None) -> bool:
+        """Take ``server``'s lease if it is free (true: taken); ``expiry``: the expired
+        lease's end this attempt was timed for (recorded in :attr:`taken_on_expiry`)."""
         settings = self.settings
         assert settings is not None and self._redis is not None
         taken = await self._redis.set(
@@ -1058,7 +1208,9 @@ class Bridge:
             px=settings.lease_ms,
         )
         if not taken:
-            return
+            return False
+        if expiry is not None:
+            self.taken_on_expiry[server] = expiry
         last = await self._redis.xrevrange(
             streams.events_key(settings.prefix, server), "+", "-", count=1
         )
@@ -1071,6 +1223,7 @@ class Bridge:
                 start = _entry_id_time(entry_id or "0")
         self._log.info("bridge %s: took %s", self.bridge_id, server)
         await self._take(server, start)
+        return True
 
     async def _leave(self) -> None:
         """Release every lease still held and leave the set of bridges (best effort)."""
