@@ -226,10 +226,7 @@ class _ServedFastAGI(FastAGI):
 
     async def _wait(self, next_item: Callable[[], _I | None], timeout: float | None) -> _I:
         connection = self._connection
-        core = self._protocol
-        # With nothing buffered (the usual case, just after a command is written) the
-        # core cannot have the item yet: wait before asking it.
-        item = next_item() if core._buffer or core._eof else None
+        item = next_item()  # None at once when nothing is buffered (the core's fast path)
         while item is None:
             if connection.reading_paused:
                 connection.reading_paused = False

@@ -520,6 +520,10 @@ class AGIProtocol:
 
     def next_event(self) -> Event | None:
         """The next complete event, or ``None`` until more bytes arrive."""
+        if not self._buffer and not self._eof:
+            # Nothing to read: the usual state right after a command is sent, when a
+            # session asks once before it waits.
+            return None
         if self._in_environment:
             environment = self._environment_lines_at_once()
             if environment is not None:
