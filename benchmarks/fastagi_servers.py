@@ -145,9 +145,9 @@ def panoramisk() -> None:
 # -- pystrix 1.3 -----------------------------------------------------------------------------
 
 
-def pystrix13() -> None:
-    import pystrix.agi  # pystrix 1.3, from the interpreter's own site-packages
-    from pystrix.agi import core
+def _threaded_bench(core: Any) -> Any:
+    """The four-command handler, for a threaded server whose commands are ``core``'s
+    (pystrix 1.3's or ours: the same workload for both)."""
 
     def bench(agi: Any, args: Any, kwargs: Any, match: Any, path: str) -> None:
         try:
@@ -158,6 +158,15 @@ def pystrix13() -> None:
         except Exception:
             _fail()
             raise
+
+    return bench
+
+
+def pystrix13() -> None:
+    import pystrix.agi  # pystrix 1.3, from the interpreter's own site-packages
+    from pystrix.agi import core
+
+    bench = _threaded_bench(core)
 
     server = pystrix.agi.FastAGIServer(interface="127.0.0.1", port=0)
     server.register_script_handler(None, bench)
@@ -180,15 +189,7 @@ def threaded(profiles: list[Any] | None) -> None:
     core = _ours()
     from pystrix.agi import FastAGIServer
 
-    def bench(agi: Any, args: Any, kwargs: Any, match: Any, path: str) -> None:
-        try:
-            agi.execute(core.Answer())
-            agi.execute(core.GetVariable("FOO"))
-            agi.execute(core.StreamFile("beep", "#"))
-            agi.execute(core.Verbose("bench", 1))
-        except Exception:
-            _fail()
-            raise
+    bench = _threaded_bench(core)
 
     def held(agi: Any, args: Any, kwargs: Any, match: Any, path: str) -> None:
         try:
