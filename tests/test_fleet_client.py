@@ -425,3 +425,15 @@ def test_send_action_right_after_a_redis_restart(
                     await client.send_action("pbx2", core.Ping(), timeout=6)
 
     asyncio.run(scenario())
+
+
+def test_fleet_gap_is_not_an_ami_event_name() -> None:
+    """No server's text becomes a FleetGap, and base classes stay out of the registry."""
+    from pystrix.ami.events import Aggregate, event_class_for, registered_event_classes
+
+    assert event_class_for("FleetGap") is Event
+    registry = registered_event_classes()
+    assert FleetGap not in registry.values() and Aggregate not in registry.values()
+    assert type(build_event("Event: FleetGap\r\nServer: pbx1")) is Event
+    # A subclass of a class kept out is registered as usual.
+    assert event_class_for("CoreShowChannels_Aggregate").__name__ == "CoreShowChannels_Aggregate"

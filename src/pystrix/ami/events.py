@@ -85,15 +85,18 @@ class Event(Message, metaclass=_EventType):
         value = dict.get(self, "Event")
         return value if value is not None else super().name
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(cls, *, registered: bool = True, **kwargs: Any) -> None:
+        """``registered=False`` (``class X(Event, registered=False)``) keeps a class out of
+        the registry of event names: a base class, or an event pystrix makes itself and
+        that no server's text may become."""
         super().__init_subclass__(**kwargs)
         name = cls.__dict__.get("event_name") or cls.__name__
         cls.event_name = name
         # A typed event's headers are Asterisk's unless the class says otherwise.
         cls.free_form_headers = bool(cls.__dict__.get("free_form_headers", False))
         key = name.lower()
-        registered = _REGISTRY.get(key)
-        if registered is None or not _from_catalog(cls) or _from_catalog(registered):
+        known = _REGISTRY.get(key)
+        if registered and (known is None or not _from_catalog(cls) or _from_catalog(known)):
             # The catalog's class never displaces a program's own (see the module's notes).
             _REGISTRY[key] = cls
         # Computed once per class, so typed access costs one dict look-up per header.
@@ -180,7 +183,7 @@ def _declared_names(cls: type[Aggregate]) -> tuple[frozenset[str], frozenset[str
     return found
 
 
-class Aggregate(Event):
+class Aggregate(Event, registered=False):
     """Every event of one completed list, delivered as a single event.
 
     Its headers are those of the list's closing ``...Complete`` event, with ``Event`` set
@@ -414,7 +417,3 @@ def registered_event_classes() -> dict[str, type[Event]]:
     """A copy of the registry: lower-cased event name to class (the catalog's included)."""
     _load(2)
     return dict(_REGISTRY)
-
-
-# The base classes themselves are not events anyone sends.
-_REGISTRY.pop("aggregate", None)

@@ -37,7 +37,6 @@ from redis.exceptions import BusyLoadingError, ResponseError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from ..ami import events as _ami_events
 from ..ami._frontend import build_response
 from ..ami.errors import ManagerError, ManagerSocketError, ManagerTimeoutError
 from ..ami.events import Event
@@ -108,12 +107,13 @@ class NotConnectedError(FleetActionError, ManagerSocketError):
     :class:`~pystrix.ami.errors.ManagerSocketError`, as a local Manager raises then."""
 
 
-class FleetGap(Event):
+class FleetGap(Event, registered=False):
     """Events of ``Server`` that never reached the stream, in the stream where they are
     missing: ``Dropped`` of them (``unknown`` when nobody could count) between ``Start``
     and ``End`` (epoch seconds), for ``Reason`` (``buffer_full``, ``no_bridge`` or
     ``disconnected``).  Made by the client from the bridge's gap entries; it passes
-    every ``filter`` (a consumer must know what it missed)."""
+    every ``filter`` (a consumer must know what it missed).  Not in the registry of AMI
+    event names: no server's text becomes one, and the catalog lists Asterisk's events."""
 
     float_headers = ("Start", "End")
 
@@ -142,13 +142,6 @@ class FleetGap(Event):
     def end(self) -> float:
         """When the gap ended (epoch seconds)."""
         return float(self.get("End") or 0.0)
-
-
-# FleetGap is made here from gap entries, never parsed from an AMI stream: it is kept out
-# of the registry of AMI event names (as the base classes are), so that no server's text
-# becomes one, and the AMI catalog (catalog.events()) lists Asterisk's events only.
-if _ami_events._REGISTRY.get("fleetgap") is FleetGap:
-    del _ami_events._REGISTRY["fleetgap"]
 
 
 def gap_event(gap: GapEntry) -> FleetGap:
