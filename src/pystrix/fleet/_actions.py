@@ -31,7 +31,6 @@ from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ..ami.errors import InvalidHeaderError, ManagerError, ManagerSocketError
-from ..ami.message import Message
 from ..ami.protocol import _check_header
 from ..ami.request import Request, Response
 from .streams import (
@@ -41,6 +40,7 @@ from .streams import (
     Reply,
     actions_key,
     inflight_key,
+    wire_text,
 )
 
 if TYPE_CHECKING:
@@ -127,17 +127,6 @@ def _text(value: bytes | str) -> str:
 
 def _size(value: bytes | str) -> int:
     return len(value) if isinstance(value, bytes) else len(value.encode("utf-8", "replace"))
-
-
-def wire_text(message: Message) -> str:
-    """``message`` as the text received (CR LF line endings, no closing blank line), for
-    a reply; a message with no text of its own is written from its headers."""
-    raw = message.raw
-    if raw is None:
-        lines = [f"{name}: {value}" for name, value in message.header_pairs()]
-        lines.extend(message.data)
-        return "\r\n".join(lines)
-    return raw.rstrip("\n").replace("\n", "\r\n")
 
 
 def check_entry(entry: ActionEntry, server: str, configured: Sequence[str]) -> None:

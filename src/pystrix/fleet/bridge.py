@@ -335,8 +335,9 @@ class _Item:
         return self.event.header_pairs()
 
     def raw(self) -> str:
-        """The event's headers as the ``raw`` field of its stream entry."""
-        return "\r\n".join(f"{name}: {value}" for name, value in self.headers())
+        """The event as received: the ``raw`` field of its stream entry."""
+        assert self.event is not None
+        return streams.wire_text(self.event)
 
     def fields(self) -> dict[str, str]:
         if self.gap is not None:

@@ -25,7 +25,10 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..ami.message import Message
 
 __all__ = [
     "ACTION_GROUP",
@@ -45,6 +48,7 @@ __all__ = [
     "lease_key",
     "reply_key",
     "servers_key",
+    "wire_text",
 ]
 
 #: The consumer group of every action stream.
@@ -107,6 +111,18 @@ def bridges_key(prefix: str) -> str:
 def reply_key(prefix: str, request_id: str) -> str:
     """The list where the reply to request ``request_id`` is pushed."""
     return f"{prefix}:reply:{request_id}"
+
+
+def wire_text(message: Message) -> str:
+    """``message`` as received (CR LF line endings, no closing blank line): the ``raw`` of
+    an event entry and the texts of a reply.  A message built in code, with no text of
+    its own, is written from its headers (and data lines)."""
+    raw = message.raw
+    if raw is None:
+        lines = [f"{name}: {value}" for name, value in message.header_pairs()]
+        lines.extend(message.data)
+        return "\r\n".join(lines)
+    return raw.rstrip("\n").replace("\n", "\r\n")
 
 
 class EntryError(ValueError):
