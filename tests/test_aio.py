@@ -229,3 +229,32 @@ def test_deadlines_follow_a_loop_with_a_clock_of_its_own() -> None:
         assert loop.run_until_complete(scenario()) is False
     finally:
         loop.close()
+
+
+def test_a_connect_cancelled_before_the_banner_closes_its_socket() -> None:
+    """A fleet closing while a server is still connecting cancels connect(): the socket
+    it had opened must be closed, not left to the garbage collector."""
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as listener:  # accepts, never says a word
+
+        async def scenario() -> bytes:
+            manager = aio.Manager()
+            attempt = asyncio.ensure_future(
+                manager.connect("127.0.0.1", listener.getsockname()[1], timeout=30)
+            )
+            accepted, _ = await asyncio.get_running_loop().sock_accept(listener)
+            # A few loop turns (each a select that does not wait) let connect() finish its
+            # TCP handshake, already done on loopback, and reach the banner wait.
+            for _ in range(20):
+                await asyncio.sleep(0)
+            attempt.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await attempt
+            with accepted:
+                accepted.setblocking(True)
+                accepted.settimeout(10)  # a guard only: the close arrives at once
+                return await asyncio.to_thread(accepted.recv, 1)
+
+        listener.setblocking(False)
+        assert asyncio.run(scenario()) == b""  # the Manager's side was closed

@@ -235,6 +235,11 @@ class Manager(ManagerBase[Callback]):
             _set_send_timeout(sock, _SEND_TIMEOUT)
         except OSError as exc:
             protocol.fail(ManagerSocketError(f"no AMI banner from {address}: {exc}"))
+        except BaseException:
+            # Interrupted mid-connect (KeyboardInterrupt): nothing else holds the socket,
+            # as in the asyncio Manager's cancelled connect().
+            sock.close()
+            raise
         if protocol.error is not None:
             sock.close()
             raise ManagerSocketError(str(protocol.error)) from protocol.error
